@@ -1,0 +1,34 @@
+import { crc32 } from 'node:zlib';
+
+/** Largest u64 the format accepts: positions, versions and lengths stay exact in a JS number. */
+export const MAX_SAFE_U64 = Number.MAX_SAFE_INTEGER;
+
+const TWO_POW_32 = 0x1_0000_0000;
+
+/** Reads a little-endian u64; returns -1 when it is above 2^53 - 1 (callers turn that into a FormatError). */
+export function readU64(bytes: Buffer, offset: number): number {
+  const low = bytes.readUInt32LE(offset);
+  const high = bytes.readUInt32LE(offset + 4);
+  if (high >= 0x20_0000) return -1;
+  return high * TWO_POW_32 + low;
+}
+
+export function writeU64(bytes: Buffer, offset: number, value: number): void {
+  bytes.writeUInt32LE(value % TWO_POW_32, offset);
+  bytes.writeUInt32LE(Math.floor(value / TWO_POW_32), offset + 4);
+}
+
+/** CRC-32 (ISO-HDLC, zlib's) of `bytes[start, end)`, continuing from `seed`. */
+export function checksum(bytes: Buffer, start: number, end: number, seed = 0): number {
+  return crc32(bytes.subarray(start, end), seed);
+}
+
+/** True when every byte of `bytes[start, end)` is zero. */
+export function isZero(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+export function alignUp(value: number, alignment: number): number {
+  return Math.ceil(value / alignment) * alignment;
+}

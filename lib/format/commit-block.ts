@@ -1,0 +1,98 @@
+import { FormatError } from '../errors/format.error';
+import { checksum, readU64, writeU64 } from './bytes';
+import { decodeEventRecord, EventRecord, eventRecordLength, EventRecordParts, writeEventRecord } from './event-record';
+
+/**
+ * One atomic append: the unit that the journal makes durable and a sealed segment keeps verbatim.
+ *
+ *   blockLength:   u32  // bytes of the whole block, header included
+ *   checksum:      u32  // CRC-32 of bytes [8, blockLength)
+ *   eventCount:    u32  // events in the block, at least 1
+ *   reserved:      u32  // zero
+ *   firstPosition: u64  // position of the first event; the others follow densely
+ *   recordedAt:    u64  // milliseconds since the Unix epoch, the same for every event of the commit
+ *   parentHash:    32 bytes // SHA-256 of the previous commit block (the genesis hash for the first):
+ *                           // the hash-chain back-pointer that makes every commit name its history
+ *   events:        eventCount event records
+ */
+export const COMMIT_BLOCK_HEADER_BYTES = 4 + 4 + 4 + 4 + 8 + 8 + 32;
+export const PARENT_HASH_BYTES = 32;
+
+export interface CommitBlockHeader {
+  blockLength: number;
+  eventCount: number;
+  firstPosition: number;
+  recordedAtMs: number;
+  parentHash: Buffer;
+}
+
+export interface EncodeCommitInput {
+  firstPosition: number;
+  recordedAtMs: number;
+  parentHash: Uint8Array;
+  events: ReadonlyArray<Omit<EventRecordParts, 'position' | 'recordedAtMs'>>;
+}
+
+export function encodeCommitBlock(input: EncodeCommitInput): Buffer {
+  let blockLength = COMMIT_BLOCK_HEADER_BYTES;
+  for (const event of input.events) blockLength += eventRecordLength(event);
+  const block = Buffer.allocUnsafe(blockLength);
+  block.writeUInt32LE(blockLength, 0);
+  block.writeUInt32LE(input.events.length, 8);
+  block.writeUInt32LE(0, 12);
+  writeU64(block, 16, input.firstPosition);
+  writeU64(block, 24, input.recordedAtMs);
+  block.set(input.parentHash, 32);
+  let cursor = COMMIT_BLOCK_HEADER_BYTES;
+  input.events.forEach((event, index) => {
+    const parts = { ...event, position: input.firstPosition + index, recordedAtMs: input.recordedAtMs };
+    cursor = writeEventRecord(block, cursor, parts);
+  });
+  block.writeUInt32LE(checksum(block, 8, blockLength), 4);
+  return block;
+}
+
+/** Decodes and checks the header of the block at `offset` (its checksum included), not its events. */
+export function decodeCommitBlockHeader(bytes: Buffer, offset: number, end: number): CommitBlockHeader | FormatError {
+  const fail = (at: number, reason: string) => new FormatError('commit block', at - offset, reason);
+  if (end - offset < COMMIT_BLOCK_HEADER_BYTES) return fail(offset, 'shorter than a commit header');
+  const blockLength = bytes.readUInt32LE(offset);
+  if (blockLength < COMMIT_BLOCK_HEADER_BYTES || blockLength > end - offset) {
+    return fail(offset, `block length ${blockLength} out of range`);
+  }
+  if (bytes.readUInt32LE(offset + 4) !== checksum(bytes, offset + 8, offset + blockLength)) {
+    return fail(offset + 4, 'checksum mismatch');
+  }
+  const eventCount = bytes.readUInt32LE(offset + 8);
+  const firstPosition = readU64(bytes, offset + 16);
+  const recordedAtMs = readU64(bytes, offset + 24);
+  if (eventCount === 0) return fail(offset + 8, 'a commit holds no event');
+  if (firstPosition < 0 || recordedAtMs < 0) return fail(offset + 16, 'a u64 field is above 2^53');
+  const parentHash = bytes.subarray(offset + 32, offset + 64);
+  return { blockLength, eventCount, firstPosition, recordedAtMs, parentHash };
+}
+
+/** Decodes the block's events and checks they fill it exactly, with dense positions and its recordedAt. */
+export function decodeCommitEvents(
+  bytes: Buffer,
+  offset: number,
+  header: CommitBlockHeader,
+): EventRecord[] | FormatError {
+  const end = offset + header.blockLength;
+  const events: EventRecord[] = [];
+  let cursor = offset + COMMIT_BLOCK_HEADER_BYTES;
+  while (cursor < end) {
+    const event = decodeEventRecord(bytes, cursor, end);
+    if (event instanceof FormatError) return new FormatError('commit block', cursor - offset + event.offset, event.reason);
+    if (event.position !== header.firstPosition + events.length || event.recordedAtMs !== header.recordedAtMs) {
+      return new FormatError('commit block', cursor - offset, 'event position or recordedAt disagrees with its commit');
+    }
+    events.push(event);
+    cursor += event.recordLength;
+    if (events.length > header.eventCount) break;
+  }
+  if (events.length !== header.eventCount) {
+    return new FormatError('commit block', 8, `event count ${header.eventCount} does not match the ${events.length} events present`);
+  }
+  return events;
+}

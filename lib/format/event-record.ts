@@ -1,0 +1,102 @@
+import { FormatError } from '../errors/format.error';
+import { readU64, writeU64 } from './bytes';
+
+/**
+ * One event, self-contained: it can be decoded without the commit around it.
+ *
+ *   recordLength:   u32  // bytes of the whole record, this field included; little-endian like every integer
+ *   streamIdLength: u16  // UTF-8 bytes of the stream id
+ *   typeLength:     u16  // UTF-8 bytes of the event type
+ *   position:       u64  // global position, dense from 0
+ *   version:        u64  // version inside its stream, dense from 0
+ *   recordedAt:     u64  // milliseconds since the Unix epoch; never decreases along the log
+ *   id:             16 bytes // the event id, a UUID in its binary form
+ *   dataLength:     u32  // bytes of data (UTF-8 JSON)
+ *   metadataLength: u32  // bytes of metadata (UTF-8 JSON); 0 means no metadata
+ *   streamId, type, data, metadata: the bytes, in that order, no padding
+ */
+export const EVENT_RECORD_HEADER_BYTES = 4 + 2 + 2 + 8 + 8 + 8 + 16 + 4 + 4;
+export const EVENT_ID_BYTES = 16;
+
+/** Most bytes a stream id may take (UTF-8). */
+export const MAX_STREAM_ID_BYTES = 1024;
+/** Most bytes an event type may take (UTF-8). */
+export const MAX_EVENT_TYPE_BYTES = 1024;
+
+export interface EventRecordParts {
+  position: number;
+  version: number;
+  recordedAtMs: number;
+  id: Uint8Array;
+  streamId: Buffer;
+  type: Buffer;
+  data: Buffer;
+  metadata: Buffer;
+}
+
+/** A decoded record. Byte fields are views into the decoded buffer, not copies. */
+export interface EventRecord {
+  position: number;
+  version: number;
+  recordedAtMs: number;
+  id: Buffer;
+  streamId: string;
+  type: string;
+  data: Buffer;
+  metadata: Buffer;
+  /** Bytes the record takes, header included. */
+  recordLength: number;
+}
+
+export function eventRecordLength(parts: Pick<EventRecordParts, 'streamId' | 'type' | 'data' | 'metadata'>): number {
+  return (
+    EVENT_RECORD_HEADER_BYTES + parts.streamId.length + parts.type.length + parts.data.length + parts.metadata.length
+  );
+}
+
+/** Writes the record at `offset` of `target`; returns the offset after it. */
+export function writeEventRecord(target: Buffer, offset: number, parts: EventRecordParts): number {
+  const length = eventRecordLength(parts);
+  target.writeUInt32LE(length, offset);
+  target.writeUInt16LE(parts.streamId.length, offset + 4);
+  target.writeUInt16LE(parts.type.length, offset + 6);
+  writeU64(target, offset + 8, parts.position);
+  writeU64(target, offset + 16, parts.version);
+  writeU64(target, offset + 24, parts.recordedAtMs);
+  target.set(parts.id, offset + 32);
+  target.writeUInt32LE(parts.data.length, offset + 48);
+  target.writeUInt32LE(parts.metadata.length, offset + 52);
+  let cursor = offset + EVENT_RECORD_HEADER_BYTES;
+  for (const field of [parts.streamId, parts.type, parts.data, parts.metadata]) {
+    target.set(field, cursor);
+    cursor += field.length;
+  }
+  return cursor;
+}
+
+/** Decodes the record that starts at `offset` and must end at or before `end`. */
+export function decodeEventRecord(bytes: Buffer, offset: number, end: number): EventRecord | FormatError {
+  const fail = (at: number, reason: string) => new FormatError('event record', at - offset, reason);
+  if (end - offset < EVENT_RECORD_HEADER_BYTES) return fail(offset, 'shorter than an event header');
+  const recordLength = bytes.readUInt32LE(offset);
+  const streamIdLength = bytes.readUInt16LE(offset + 4);
+  const typeLength = bytes.readUInt16LE(offset + 6);
+  const dataLength = bytes.readUInt32LE(offset + 48);
+  const metadataLength = bytes.readUInt32LE(offset + 52);
+  const expected = EVENT_RECORD_HEADER_BYTES + streamIdLength + typeLength + dataLength + metadataLength;
+  if (recordLength !== expected) return fail(offset, `record length ${recordLength} does not match its fields (${expected})`);
+  if (recordLength > end - offset) return fail(offset, `record length ${recordLength} runs past the end of its block`);
+  if (streamIdLength === 0 || streamIdLength > MAX_STREAM_ID_BYTES) return fail(offset + 4, 'stream id length out of range');
+  if (typeLength === 0 || typeLength > MAX_EVENT_TYPE_BYTES) return fail(offset + 6, 'type length out of range');
+  const position = readU64(bytes, offset + 8);
+  const version = readU64(bytes, offset + 16);
+  const recordedAtMs = readU64(bytes, offset + 24);
+  if (position < 0 || version < 0 || recordedAtMs < 0) return fail(offset + 8, 'a u64 field is above 2^53');
+  let cursor = offset + EVENT_RECORD_HEADER_BYTES;
+  const streamId = bytes.toString('utf8', cursor, (cursor += streamIdLength));
+  const type = bytes.toString('utf8', cursor, (cursor += typeLength));
+  const data = bytes.subarray(cursor, (cursor += dataLength));
+  const metadata = bytes.subarray(cursor, cursor + metadataLength);
+  const id = bytes.subarray(offset + 32, offset + 48);
+  return { position, version, recordedAtMs, id, streamId, type, data, metadata, recordLength };
+}

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { alignUp, encodeJournalHeader, JOURNAL_HEADER_BYTES, journalFileName, JournalHeader, SALT_BYTES } from '../format';
+import { FileSystem, writeFully } from './file-system';
+
+export type Durability = 'fsync' | 'none';
+
+/** Bounds of the zero-filled space kept ahead of the write offset (DESIGN §3 rule 3). */
+const MIN_PREALLOCATE_BYTES = 64 * 1024;
+const MAX_PREALLOCATE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The open segment's journal: frames are written at the end of the valid data and fdatasynced.
+ * The file is kept zero-filled ahead of the write offset so that an fdatasync flushes data, not a
+ * new file size; space is extended a chunk at a time with the frame that needs it.
+ */
+export class JournalFile {
+  private constructor(
+    private readonly fileSystem: FileSystem,
+    readonly path: string,
+    readonly fd: number,
+    readonly header: JournalHeader,
+    private readonly durability: Durability,
+    private readonly preallocateBytes: number,
+    /** Where the next frame goes. */
+    public writeOffset: number,
+    private allocatedBytes: number,
+  ) {}
+
+  get segmentNumber(): number {
+    return this.header.segmentNumber;
+  }
+
+  /** Bytes of frames written so far. */
+  get dataBytes(): number {
+    return this.writeOffset - JOURNAL_HEADER_BYTES;
+  }
+
+  /**
+   * Creates `journal/NNNNNNNN.wal`: header and preallocated zeros are written to a .tmp file and
+   * fsynced, then it is renamed into place and the directory fsynced, so a .wal file always has a
+   * whole header.
+   */
+  static async create(
+    fileSystem: FileSystem,
+    journalDirectory: string,
+    identity: Omit<JournalHeader, 'salt'>,
+    durability: Durability,
+    segmentSizeBytes: number,
+  ): Promise<JournalFile> {
+    const header: JournalHeader = { ...identity, salt: randomBytes(SALT_BYTES) };
+    const path = join(journalDirectory, journalFileName(identity.segmentNumber));
+    const preallocateBytes = preallocationFor(segmentSizeBytes);
+    const initial = Buffer.alloc(JOURNAL_HEADER_BYTES + preallocateBytes);
+    encodeJournalHeader(header).copy(initial, 0);
+    const tmpPath = `${path}.tmp`;
+    const tmpFd = await fileSystem.open(tmpPath, 'wx');
+    try {
+      await writeFully(fileSystem, tmpFd, initial, 0);
+      if (durability === 'fsync') await fileSystem.fsync(tmpFd);
+    } finally {
+      await fileSystem.close(tmpFd);
+    }
+    await fileSystem.rename(tmpPath, path);
+    if (durability === 'fsync') await fileSystem.syncDirectory(journalDirectory);
+    const fd = await fileSystem.open(path, 'r+');
+    return new JournalFile(fileSystem, path, fd, header, durability, preallocateBytes, JOURNAL_HEADER_BYTES, initial.length);
+  }
+
+  /** Reopens a recovered journal to append after `validEnd`. */
+  static async reopen(
+    fileSystem: FileSystem,
+    path: string,
+    header: JournalHeader,
+    validEnd: number,
+    durability: Durability,
+    segmentSizeBytes: number,
+  ): Promise<JournalFile> {
+    const fd = await fileSystem.open(path, 'r+');
+    const size = await fileSystem.fileSize(fd);
+    return new JournalFile(fileSystem, path, fd, header, durability, preallocationFor(segmentSizeBytes), validEnd, size);
+  }
+
+  /** Writes one frame at the write offset and makes it durable: one write, one fdatasync. */
+  async writeFrame(frame: Buffer): Promise<void> {
+    const end = this.writeOffset + frame.length;
+    let bytes = frame;
+    if (end > this.allocatedBytes) {
+      const allocated = alignUp(end, this.preallocateBytes) + this.preallocateBytes;
+      bytes = Buffer.alloc(allocated - this.writeOffset);
+      frame.copy(bytes, 0);
+    }
+    await writeFully(this.fileSystem, this.fd, bytes, this.writeOffset);
+    if (this.durability === 'fsync') await this.fileSystem.fdatasync(this.fd);
+    this.allocatedBytes = Math.max(this.allocatedBytes, this.writeOffset + bytes.length);
+    this.writeOffset = end;
+  }
+
+  close(): Promise<void> {
+    return this.fileSystem.close(this.fd);
+  }
+}
+
+function preallocationFor(segmentSizeBytes: number): number {
+  return alignUp(Math.min(MAX_PREALLOCATE_BYTES, Math.max(MIN_PREALLOCATE_BYTES, segmentSizeBytes)), 4096);
+}

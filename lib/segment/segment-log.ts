@@ -1,0 +1,361 @@
+import { genesisHash } from '../chain/genesis';
+import { nodeHashes } from '../chain/hash-functions';
+import { validateSegment } from '../chain/validate-segment';
+import { CorruptionError } from '../errors/corruption.error';
+import { FormatError } from '../errors/format.error';
+import { StoreClosedError } from '../errors/store-closed.error';
+import { StoreFailedError } from '../errors/store-failed.error';
+import { decodeJournalHeader, encodeCommitBlock, encodeJournalFrame, EventRecordParts } from '../format';
+import { FileSystem, NodeFileSystem } from './file-system';
+import { ChainTail } from './journal-reader';
+import { Durability, JournalFile } from './journal-file';
+import { scanJournal } from './journal-scan';
+import { StoreLock } from './lock';
+import { ChainstoreLogger, consoleLogger } from './logger';
+import { recoverStore, SealedSegment } from './recovery';
+import { writeSealedSegment } from './sealer';
+import { StoreLayout } from './store-layout';
+
+export interface SegmentLogOptions {
+  directory: string;
+  /** The open segment is sealed once its journal holds at least this many bytes of commits. */
+  segmentSizeBytes: number;
+  durability: Durability;
+  readOnly: boolean;
+  fileSystem?: FileSystem;
+  logger?: ChainstoreLogger;
+}
+
+/** An event as the engine takes it: everything but its position and time, which the engine assigns. */
+export type CommitEvent = Omit<EventRecordParts, 'position' | 'recordedAtMs'>;
+
+export interface PendingCommit {
+  firstPosition: number;
+  recordedAtMs: number;
+  /** Resolves once the commit is on disk (its fdatasync returned); rejects with StoreFailedError. */
+  durable: Promise<void>;
+}
+
+/** A commit that is durable and may be shown to readers. */
+export interface DurableCommit {
+  block: Buffer;
+  firstPosition: number;
+  eventCount: number;
+  recordedAtMs: number;
+  /** The segment (journal) number that holds it. */
+  segmentNumber: number;
+  /** File offset of the commit block inside the journal. */
+  journalOffset: number;
+}
+
+export interface ChainHead {
+  /** Position of the last durable event; -1 for an empty store. */
+  position: number;
+  /** Segment number holding the last commit; 0 for an empty store. */
+  segment: number;
+  /** SHA-256 of the last durable commit block, hex (the genesis hash for an empty store). */
+  hash: string;
+}
+
+interface QueuedCommit {
+  block: Buffer;
+  firstPosition: number;
+  eventCount: number;
+  recordedAtMs: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Most bytes of commits one group-commit write carries; the rest wait for the next write. */
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The storage engine: one writer, a journal with group commit for the open segment, sealed
+ * write-once segments behind it, fail-stop on any I/O error (DESIGN §3).
+ */
+export class SegmentLog {
+  private state: 'open' | 'closing' | 'closed' | 'failed' = 'open';
+  private failure: StoreFailedError | undefined;
+  private readonly queue: QueuedCommit[] = [];
+  private flushing: Promise<void> | undefined;
+  private sealing: Promise<void> = Promise.resolve();
+  private accepted: ChainTail;
+  private durableTail: ChainTail;
+  private durableSegment: number;
+  private readonly durableListeners = new Set<(commits: readonly DurableCommit[]) => void>();
+  private readonly sealedListeners = new Set<(segment: SealedSegment) => void>();
+
+  private constructor(
+    private readonly fileSystem: FileSystem,
+    readonly layout: StoreLayout,
+    private readonly options: SegmentLogOptions,
+    private readonly logger: ChainstoreLogger,
+    private readonly lock: StoreLock | undefined,
+    readonly storeId: Buffer,
+    readonly sealedSegments: SealedSegment[],
+    private lastEndMarker: Buffer,
+    private journal: JournalFile | undefined,
+    tail: ChainTail,
+  ) {
+    this.accepted = tail;
+    this.durableTail = tail;
+    this.durableSegment = 0;
+  }
+
+  static async open(options: SegmentLogOptions): Promise<SegmentLog> {
+    const fileSystem = options.fileSystem ?? new NodeFileSystem();
+    const logger = options.logger ?? consoleLogger;
+    const layout = new StoreLayout(options.directory);
+    if (!options.readOnly) await fileSystem.mkdir(options.directory);
+    const lock = options.readOnly ? undefined : await StoreLock.acquire(fileSystem, options.directory);
+    try {
+      return await SegmentLog.recover(fileSystem, layout, options, logger, lock);
+    } catch (error) {
+      await lock?.release();
+      throw error;
+    }
+  }
+
+  private static async recover(
+    fileSystem: FileSystem,
+    layout: StoreLayout,
+    options: SegmentLogOptions,
+    logger: ChainstoreLogger,
+    lock: StoreLock | undefined,
+  ): Promise<SegmentLog> {
+    const recovered = await recoverStore(fileSystem, layout, { readOnly: options.readOnly, logger });
+    const log = new SegmentLog(fileSystem, layout, options, logger, lock, recovered.storeId, recovered.segments, recovered.lastEndMarker, undefined, recovered.tail);
+    const lastWithCommits = recovered.journals.filter((journal) => journal.commits.length > 0).pop();
+    log.durableSegment = lastWithCommits?.header.segmentNumber ?? recovered.segments.length;
+    if (options.readOnly) return log;
+    const last = recovered.journals[recovered.journals.length - 1];
+    for (const journal of recovered.journals.slice(0, -1)) await log.sealJournal(journal.header.segmentNumber, journal.path, journal.header.firstPosition);
+    if (last === undefined) {
+      log.journal = await log.createJournal(recovered.segments.length + 1, recovered.tail.nextPosition);
+    } else {
+      log.journal = await JournalFile.reopen(fileSystem, last.path, last.header, last.validEnd, options.durability, options.segmentSizeBytes);
+      if (log.journal.dataBytes >= options.segmentSizeBytes) await log.rotate();
+    }
+    log.durableSegment = recovered.tail.nextPosition === 0 ? 0 : log.segmentOf(recovered.tail.nextPosition - 1);
+    return log;
+  }
+
+  /** Accepts one commit: assigns its positions and time now, resolves `durable` after its fdatasync. */
+  appendCommit(events: readonly CommitEvent[]): PendingCommit {
+    this.assertWritable('append');
+    const firstPosition = this.accepted.nextPosition;
+    const recordedAtMs = Math.max(Date.now(), this.accepted.lastRecordedAtMs);
+    const block = encodeCommitBlock({ firstPosition, recordedAtMs, parentHash: this.accepted.lastCommitHash, events });
+    this.accepted = { nextPosition: firstPosition + events.length, lastCommitHash: nodeHashes.sha256([block]), lastRecordedAtMs: recordedAtMs };
+    const durable = new Promise<void>((resolve, reject) => {
+      this.queue.push({ block, firstPosition, eventCount: events.length, recordedAtMs, resolve, reject });
+    });
+    this.scheduleFlush();
+    return { firstPosition, recordedAtMs, durable };
+  }
+
+  /** The tail including commits accepted but not yet durable: what the next commit follows. */
+  get acceptedNextPosition(): number {
+    return this.accepted.nextPosition;
+  }
+
+  get durableNextPosition(): number {
+    return this.durableTail.nextPosition;
+  }
+
+  get isReadOnly(): boolean {
+    return this.options.readOnly;
+  }
+
+  /** The failure that stopped the store, when it is in the failed state. */
+  get failedWith(): StoreFailedError | undefined {
+    return this.failure;
+  }
+
+  head(): ChainHead {
+    return {
+      position: this.durableTail.nextPosition - 1,
+      segment: this.durableSegment,
+      hash: this.durableTail.lastCommitHash.toString('hex'),
+    };
+  }
+
+  genesisHash(): Buffer {
+    return genesisHash(this.storeId);
+  }
+
+  onDurable(listener: (commits: readonly DurableCommit[]) => void): () => void {
+    this.durableListeners.add(listener);
+    return () => this.durableListeners.delete(listener);
+  }
+
+  onSealed(listener: (segment: SealedSegment) => void): () => void {
+    this.sealedListeners.add(listener);
+    return () => this.sealedListeners.delete(listener);
+  }
+
+  /** Resolves when every commit accepted so far is durable, and every pending seal is done. */
+  async settle(): Promise<void> {
+    while (this.flushing) await this.flushing.catch(() => undefined);
+    await this.sealing.catch(() => undefined);
+  }
+
+  /** Settles pending appends and seals, closes files, releases the lock. */
+  async close(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'closing') return;
+    if (this.state === 'open') this.state = 'closing';
+    try {
+      await this.settle();
+      await this.journal?.close();
+    } finally {
+      this.journal = undefined;
+      if (this.state !== 'failed') this.state = 'closed';
+      await this.lock?.release();
+    }
+  }
+
+  private assertWritable(operation: string): void {
+    if (this.failure) throw this.failure;
+    if (this.state !== 'open') throw new StoreClosedError(operation);
+    if (this.options.readOnly) throw new StoreClosedError(`${operation} (the store is open read-only)`);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing) return;
+    this.flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flushLoop()).finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0 && !this.failure) this.scheduleFlush();
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.queue.length > 0 && !this.failure) {
+      const batch = this.takeBatch();
+      const journal = this.journal;
+      if (!journal) return this.fail('append', new Error('no open journal'));
+      const first = batch[0] as QueuedCommit;
+      const frame = encodeJournalFrame(journal.header.salt, first.firstPosition, batch.map((commit) => commit.block));
+      const frameOffset = journal.writeOffset;
+      try {
+        await journal.writeFrame(frame);
+      } catch (error) {
+        batch.forEach((commit) => this.queue.unshift(commit));
+        return this.fail('journal write', error);
+      }
+      this.publishDurable(batch, journal.segmentNumber, frameOffset);
+      if (journal.dataBytes >= this.options.segmentSizeBytes) {
+        try {
+          await this.rotate();
+        } catch (error) {
+          return this.fail('journal rotation', error);
+        }
+      }
+    }
+  }
+
+  private takeBatch(): QueuedCommit[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.queue.length && (count === 0 || bytes < MAX_BATCH_BYTES)) {
+      bytes += (this.queue[count] as QueuedCommit).block.length;
+      count++;
+    }
+    return this.queue.splice(0, count);
+  }
+
+  private publishDurable(batch: QueuedCommit[], segmentNumber: number, frameOffset: number): void {
+    const last = batch[batch.length - 1] as QueuedCommit;
+    this.durableTail = {
+      nextPosition: last.firstPosition + last.eventCount,
+      lastCommitHash: nodeHashes.sha256([last.block]),
+      lastRecordedAtMs: last.recordedAtMs,
+    };
+    this.durableSegment = segmentNumber;
+    let offset = frameOffset + 32;
+    const commits = batch.map((commit) => {
+      const durable: DurableCommit = { ...commit, segmentNumber, journalOffset: offset };
+      offset += commit.block.length;
+      return durable;
+    });
+    for (const listener of this.durableListeners) listener(commits);
+    for (const commit of batch) commit.resolve();
+  }
+
+  /** The open journal is full: start the next one, and seal this one behind the appends. */
+  private async rotate(): Promise<void> {
+    const full = this.journal as JournalFile;
+    this.journal = await this.createJournal(full.segmentNumber + 1, this.durableTail.nextPosition);
+    this.sealing = this.sealing
+      .then(async () => {
+        await full.close();
+        if (!this.failure) await this.sealJournal(full.segmentNumber, full.path, full.header.firstPosition);
+      })
+      .catch((error) => this.fail('seal', error));
+  }
+
+  private createJournal(segmentNumber: number, firstPosition: number): Promise<JournalFile> {
+    return JournalFile.create(
+      this.fileSystem,
+      this.layout.journalDirectory,
+      { storeId: this.storeId, segmentNumber, firstPosition },
+      this.options.durability,
+      this.options.segmentSizeBytes,
+    );
+  }
+
+  /** Seals a full journal into its segment, publishes it, then retires the journal (DESIGN §3 rule 4). */
+  private async sealJournal(segmentNumber: number, path: string, firstPosition: number): Promise<void> {
+    const name = StoreLayout.journalName(segmentNumber);
+    const bytes = await this.fileSystem.readFile(path);
+    const header = decodeJournalHeader(bytes);
+    if (header instanceof FormatError) throw new CorruptionError(name, header.offset, header.reason);
+    const scan = scanJournal(bytes, header);
+    if (scan.kind === 'corrupt') throw new CorruptionError(name, scan.offset, scan.reason);
+    if (header.firstPosition !== firstPosition || scan.commits.length === 0) throw new CorruptionError(name, 0, 'journal changed under the writer');
+    const commits = scan.commits.map((commit) => bytes.subarray(commit.offset, commit.offset + commit.length));
+    const built = await writeSealedSegment(this.fileSystem, this.layout.segmentsDirectory, {
+      storeId: this.storeId,
+      segmentNumber,
+      previousEndMarker: this.lastEndMarker,
+      commits,
+    }, this.options.durability);
+    this.lastEndMarker = built.endMarker;
+    const segment = this.describeSealed(segmentNumber, built.bytes);
+    this.sealedSegments.push(segment);
+    for (const listener of this.sealedListeners) listener(segment);
+    await this.fileSystem.unlink(path);
+    if (this.options.durability === 'fsync') await this.fileSystem.syncDirectory(this.layout.journalDirectory);
+  }
+
+  private describeSealed(segmentNumber: number, bytes: Buffer): SealedSegment {
+    const previous = this.sealedSegments[this.sealedSegments.length - 1];
+    const valid = validateSegment(bytes, {
+      name: StoreLayout.segmentName(segmentNumber),
+      storeId: this.storeId,
+      segmentNumber,
+      firstPosition: previous ? previous.header.firstPosition + previous.header.eventCount : 0,
+      previousEndMarker: previous?.endMarker ?? this.genesisHash(),
+      previousCommitHash: previous?.header.lastCommitHash ?? this.genesisHash(),
+      previousRecordedAtMs: previous?.header.lastRecordedAtMs ?? 0,
+    });
+    if (valid instanceof CorruptionError) throw valid;
+    return { segmentNumber, name: StoreLayout.segmentName(segmentNumber), path: this.layout.segmentPath(segmentNumber), ...valid };
+  }
+
+  private segmentOf(position: number): number {
+    for (const segment of this.sealedSegments) {
+      if (position < segment.header.firstPosition + segment.header.eventCount) return segment.segmentNumber;
+    }
+    return this.journal?.segmentNumber ?? this.sealedSegments.length;
+  }
+
+  /** Fail-stop (DESIGN §3 rule 5): reject everything pending and later; never retry the fsync. */
+  private fail(operation: string, cause: unknown): void {
+    if (!this.failure) {
+      this.failure = cause instanceof StoreFailedError ? cause : new StoreFailedError(operation, cause);
+      this.state = 'failed';
+      this.logger.error(this.failure.message);
+    }
+    for (const commit of this.queue.splice(0)) commit.reject(this.failure);
+  }
+}
