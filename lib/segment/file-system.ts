@@ -31,6 +31,13 @@ export interface FileSystem {
   /** fsync of a directory, so that names created, renamed or removed in it are durable. */
   syncDirectory(path: string): Promise<void>;
   exists(path: string): Promise<boolean>;
+  /**
+   * Synchronous reads serve the store's readers: on page-cached data a read is a memory copy, and
+   * an async round trip through the thread pool would cost more than the copy.
+   */
+  openSync(path: string): number;
+  readSync(fd: number, buffer: Buffer, offset: number, length: number, position: number): number;
+  closeSync(fd: number): void;
 }
 
 const openAsync = promisify(fs.open);
@@ -108,6 +115,15 @@ export class NodeFileSystem implements FileSystem {
       () => true,
       () => false,
     );
+  }
+  openSync(path: string): number {
+    return fs.openSync(path, 'r');
+  }
+  readSync(fd: number, buffer: Buffer, offset: number, length: number, position: number): number {
+    return fs.readSync(fd, buffer, offset, length, position);
+  }
+  closeSync(fd: number): void {
+    fs.closeSync(fd);
   }
 }
 

@@ -7,7 +7,7 @@ import { StoreClosedError } from '../errors/store-closed.error';
 import { StoreFailedError } from '../errors/store-failed.error';
 import { decodeJournalHeader, encodeCommitBlock, encodeJournalFrame, EventRecordParts } from '../format';
 import { FileSystem, NodeFileSystem } from './file-system';
-import { ChainTail } from './journal-reader';
+import { ChainTail, ReadJournal } from './journal-reader';
 import { Durability, JournalFile } from './journal-file';
 import { scanJournal } from './journal-scan';
 import { StoreLock } from './lock';
@@ -84,6 +84,8 @@ export class SegmentLog {
   private durableSegment: number;
   private readonly durableListeners = new Set<(commits: readonly DurableCommit[]) => void>();
   private readonly sealedListeners = new Set<(segment: SealedSegment) => void>();
+  /** Journals not sealed when open returned, with their commits: handed once to whoever builds read indexes. */
+  private recoveredJournals: ReadJournal[] = [];
 
   private constructor(
     private readonly fileSystem: FileSystem,
@@ -127,9 +129,11 @@ export class SegmentLog {
     const log = new SegmentLog(fileSystem, layout, options, logger, lock, recovered.storeId, recovered.segments, recovered.lastEndMarker, undefined, recovered.tail);
     const lastWithCommits = recovered.journals.filter((journal) => journal.commits.length > 0).pop();
     log.durableSegment = lastWithCommits?.header.segmentNumber ?? recovered.segments.length;
+    log.recoveredJournals = recovered.journals;
     if (options.readOnly) return log;
     const last = recovered.journals[recovered.journals.length - 1];
     for (const journal of recovered.journals.slice(0, -1)) await log.sealJournal(journal.header.segmentNumber, journal.path, journal.header.firstPosition);
+    log.recoveredJournals = last === undefined ? [] : [last];
     if (last === undefined) {
       log.journal = await log.createJournal(recovered.segments.length + 1, recovered.tail.nextPosition);
     } else {
@@ -182,6 +186,30 @@ export class SegmentLog {
 
   genesisHash(): Buffer {
     return genesisHash(this.storeId);
+  }
+
+  /**
+   * The journals that were not sealed when open returned, with their commit blocks; later commits
+   * arrive through onDurable, seals through onSealed. Returns them once, to free their memory.
+   */
+  takeRecoveredJournals(): ReadJournal[] {
+    const journals = this.recoveredJournals.filter((journal) => !this.sealedSegments.some((s) => s.segmentNumber === journal.header.segmentNumber));
+    this.recoveredJournals = [];
+    return journals;
+  }
+
+  /** Runs `work` while no seal is in progress and none starts (journals stay where they are). */
+  async whileNotSealing<T>(work: () => Promise<T>): Promise<T> {
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.sealing;
+    this.sealing = previous.then(() => gate);
+    await previous.catch(() => undefined);
+    try {
+      return await work();
+    } finally {
+      release();
+    }
   }
 
   onDurable(listener: (commits: readonly DurableCommit[]) => void): () => void {

@@ -1,0 +1,45 @@
+import { FileSystem } from '../segment';
+
+/**
+ * Synchronous positional reads for the store's readers, one cached descriptor per file. A journal
+ * that is sealed is forgotten (its descriptor closed) in the same tick that its readers switch to
+ * the segment, so no read ever spans the switch.
+ */
+export class FileReader {
+  private readonly descriptors = new Map<string, number>();
+
+  constructor(private readonly fileSystem: FileSystem) {}
+
+  /** Reads `length` bytes at `position`, fewer when the file ends first. */
+  read(path: string, position: number, length: number): Buffer {
+    const fd = this.descriptor(path);
+    const buffer = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      const count = this.fileSystem.readSync(fd, buffer, filled, length - filled, position + filled);
+      if (count === 0) break;
+      filled += count;
+    }
+    return filled === length ? buffer : buffer.subarray(0, filled);
+  }
+
+  forget(path: string): void {
+    const fd = this.descriptors.get(path);
+    if (fd === undefined) return;
+    this.descriptors.delete(path);
+    this.fileSystem.closeSync(fd);
+  }
+
+  closeAll(): void {
+    for (const path of [...this.descriptors.keys()]) this.forget(path);
+  }
+
+  private descriptor(path: string): number {
+    let fd = this.descriptors.get(path);
+    if (fd === undefined) {
+      fd = this.fileSystem.openSync(path);
+      this.descriptors.set(path, fd);
+    }
+    return fd;
+  }
+}

@@ -1,0 +1,175 @@
+import { CorruptionError } from '../errors/corruption.error';
+import { FormatError } from '../errors/format.error';
+import { decodeCommitBlockHeader, decodeCommitEvents, decodeEventRecord, EVENT_RECORD_HEADER_BYTES, EventRecord } from '../format';
+import { StoreLayout } from '../segment';
+import { FileReader } from './file-reader';
+import { LogPart, LogParts } from './log-parts';
+import { toRecordedEvent } from './recorded-event';
+import { EventLocation, StreamTable } from './stream-table';
+import { EventFilter, RecordedEvent } from './types';
+
+/** Bytes read from disk per chunk: bounds what a reader holds in memory at once. */
+export const READ_CHUNK_BYTES = 256 * 1024;
+const RECORD_PROBE_BYTES = 4096;
+
+/** The bytes last read around a record, reused when the next record is inside them. */
+interface ReadWindow {
+  path: string;
+  start: number;
+  bytes: Buffer;
+}
+
+const emptyWindow = (): ReadWindow => ({ path: '', start: 0, bytes: Buffer.alloc(0) });
+
+export interface Chunk {
+  events: RecordedEvent[];
+  /** Where the next chunk starts (a position for the log, a version for a stream); -1 when done. */
+  next: number;
+}
+
+/** Reads chunks of the log by position and of streams by version, synchronously, from the files. */
+export class LogReader {
+  constructor(
+    private readonly parts: LogParts,
+    private readonly streams: StreamTable,
+    private readonly files: FileReader,
+  ) {}
+
+  /** Events from `from` towards `bound` (inclusive, in the direction of travel) that pass `filter`. */
+  readLogChunk(from: number, bound: number, direction: 'forwards' | 'backwards', filter?: EventFilter): Chunk {
+    const forwards = direction === 'forwards';
+    if (forwards ? from > bound : from < bound) return { events: [], next: -1 };
+    const found = this.parts.locate(from);
+    if (!found) return { events: [], next: -1 };
+    const part = this.parts.parts[found.part] as LogPart;
+    const [firstCommit, lastCommit] = forwards
+      ? [found.commit, this.extendForwards(part, found.commit, bound)]
+      : [this.extendBackwards(part, found.commit, bound), found.commit];
+    const start = part.commitOffset(firstCommit);
+    const bytes = this.files.read(part.path, start, part.commitEnd(lastCommit) - start);
+    const events: RecordedEvent[] = [];
+    const commits = [];
+    for (let i = firstCommit; i <= lastCommit; i++) commits.push(i);
+    if (!forwards) commits.reverse();
+    for (const i of commits) {
+      const records = this.decodeCommit(part, bytes, part.commitOffset(i) - start, start);
+      if (!forwards) records.reverse();
+      for (const record of records) {
+        const inRange = forwards ? record.position >= from && record.position <= bound : record.position <= from && record.position >= bound;
+        if (inRange && passes(record, filter)) events.push(toRecordedEvent(record, fileName(part), start));
+      }
+    }
+    if (forwards) {
+      const next = lastCommit + 1 < part.commitCount ? part.commitFirstPosition(lastCommit + 1) : part.firstPosition + part.eventCount;
+      return { events, next: next > bound ? -1 : next };
+    }
+    const next = part.commitFirstPosition(firstCommit) - 1;
+    return { events, next: next < bound || next < 0 ? -1 : next };
+  }
+
+  /** Versions `from` towards `bound` of one stream, at most `limit` of them, stopping past `maxPosition`. */
+  readStreamChunk(streamId: string, from: number, bound: number, direction: 'forwards' | 'backwards', maxPosition: number, limit: number): Chunk {
+    const step = direction === 'forwards' ? 1 : -1;
+    const events: RecordedEvent[] = [];
+    const window = emptyWindow();
+    let version = from;
+    let bytesRead = 0;
+    for (; step > 0 ? version <= bound : version >= bound; version += step) {
+      if (events.length >= limit || bytesRead >= READ_CHUNK_BYTES) return { events, next: version };
+      const location = this.streams.locate(streamId, version);
+      if (!location) break;
+      const record = this.readRecord(location, window);
+      if (record.position > maxPosition) {
+        if (step > 0) break;
+        continue;
+      }
+      bytesRead += record.recordLength;
+      events.push(toRecordedEvent(record, this.pathOf(location), location.offset));
+    }
+    return { events, next: -1 };
+  }
+
+  /** Last version of the stream whose event is at or before `maxPosition`, or -1 (binary search). */
+  lastVersionAtOrBefore(streamId: string, lastVersion: number, maxPosition: number): number {
+    const window = emptyWindow();
+    let low = 0;
+    let high = lastVersion;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const location = this.streams.locate(streamId, middle);
+      if (location && this.readRecord(location, window).position <= maxPosition) {
+        found = middle;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return found;
+  }
+
+  /** The decoded record at a location (JSON not parsed). */
+  readRecord(location: EventLocation, window: ReadWindow = emptyWindow()): EventRecord {
+    const path = this.pathOf(location);
+    let relative = location.offset - window.start;
+    if (window.path !== path || relative < 0 || relative + EVENT_RECORD_HEADER_BYTES > window.bytes.length) {
+      window.path = path;
+      window.start = location.offset;
+      window.bytes = this.files.read(path, location.offset, RECORD_PROBE_BYTES);
+      relative = 0;
+    }
+    const length = window.bytes.length >= relative + 4 ? window.bytes.readUInt32LE(relative) : 0;
+    if (relative + length > window.bytes.length) {
+      window.start = location.offset;
+      window.bytes = this.files.read(path, location.offset, Math.max(length, RECORD_PROBE_BYTES));
+      relative = 0;
+    }
+    const record = decodeEventRecord(window.bytes, relative, window.bytes.length);
+    if (record instanceof FormatError) {
+      throw new CorruptionError(this.nameOf(location), location.offset + record.offset, record.reason);
+    }
+    return record;
+  }
+
+  private extendForwards(part: LogPart, first: number, bound: number): number {
+    const start = part.commitOffset(first);
+    let last = first;
+    while (last + 1 < part.commitCount && part.commitFirstPosition(last + 1) <= bound && part.commitEnd(last + 1) - start <= READ_CHUNK_BYTES) last++;
+    return last;
+  }
+
+  private extendBackwards(part: LogPart, last: number, bound: number): number {
+    const end = part.commitEnd(last);
+    let first = last;
+    while (first > 0 && part.commitFirstPosition(first) > bound && end - part.commitOffset(first - 1) <= READ_CHUNK_BYTES) first--;
+    return first;
+  }
+
+  private decodeCommit(part: LogPart, bytes: Buffer, offset: number, fileStart: number): EventRecord[] {
+    const header = decodeCommitBlockHeader(bytes, offset, bytes.length);
+    const events = header instanceof FormatError ? header : decodeCommitEvents(bytes, offset, header);
+    if (events instanceof FormatError) throw new CorruptionError(fileName(part), fileStart + offset + events.offset, events.reason);
+    return events;
+  }
+
+  private pathOf(location: EventLocation): string {
+    const part = this.parts.parts.find((p) => p.segmentNumber === location.segmentNumber && p.source === location.source);
+    if (!part) throw new CorruptionError(this.nameOf(location), location.offset, 'no such segment is open');
+    return part.path;
+  }
+
+  private nameOf(location: EventLocation): string {
+    return location.source === 'segment' ? StoreLayout.segmentName(location.segmentNumber) : StoreLayout.journalName(location.segmentNumber);
+  }
+}
+
+function fileName(part: LogPart): string {
+  return part.source === 'segment' ? StoreLayout.segmentName(part.segmentNumber) : StoreLayout.journalName(part.segmentNumber);
+}
+
+export function passes(record: { streamId: string; type: string }, filter?: EventFilter): boolean {
+  if (!filter) return true;
+  if (filter.streamPrefix !== undefined && !record.streamId.startsWith(filter.streamPrefix)) return false;
+  if (filter.eventTypes !== undefined && !filter.eventTypes.includes(record.type)) return false;
+  return true;
+}

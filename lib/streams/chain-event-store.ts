@@ -1,0 +1,102 @@
+import { Observable } from 'rxjs';
+import { InvalidOptionsError } from '../errors/invalid-options.error';
+import {
+  AppendOptions,
+  AppendResult,
+  checkStreamId,
+  EventStore,
+  EventStoreOptions,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StoreCore,
+  StoreHead,
+  SubscribeToAllOptions,
+  SubscribeToStreamOptions,
+  VerifyProgress,
+  VerifyResult,
+} from '../store';
+import { subscribeToAll, subscribeToStream } from './catch-up';
+import { logChunkSource, readAsIterable, readAsObservable, streamChunkSource } from './chunked-reads';
+import { checkFilter, checkNonNegative, checkReadAllOptions, checkReadStreamOptions, resolveAllRead, resolveStreamRead } from './read-options';
+
+/** The embedded EventStore: hash-chained segment files in a local directory. */
+export class ChainEventStore extends EventStore {
+  private constructor(private readonly core: StoreCore) {
+    super();
+  }
+
+  static async open(options: EventStoreOptions): Promise<ChainEventStore> {
+    return new ChainEventStore(await StoreCore.open(options));
+  }
+
+  /** The directory the store lives in. */
+  get directory(): string {
+    return this.core.options.directory;
+  }
+
+  appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    return this.core.append(streamId, events, options);
+  }
+
+  readStream(streamId: string, options: ReadStreamOptions = {}): Observable<RecordedEvent> {
+    checkReadStreamOptions(streamId, options);
+    return readAsObservable(() => resolveStreamRead(this.core, streamId, options), streamChunkSource(this.core, streamId));
+  }
+
+  readAll(options: ReadAllOptions = {}): Observable<RecordedEvent> {
+    checkReadAllOptions(options);
+    return readAsObservable(() => resolveAllRead(this.core, options), logChunkSource(this.core));
+  }
+
+  iterateStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    checkReadStreamOptions(streamId, options);
+    return readAsIterable(() => resolveStreamRead(this.core, streamId, options), streamChunkSource(this.core, streamId));
+  }
+
+  iterateAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    checkReadAllOptions(options);
+    return readAsIterable(() => resolveAllRead(this.core, options), logChunkSource(this.core));
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Observable<RecordedEvent> {
+    checkStart('fromPosition', options.fromPosition);
+    checkFilter(options.filter);
+    return subscribeToAll(this.core, options.fromPosition, options.filter);
+  }
+
+  subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Observable<RecordedEvent> {
+    checkStreamId(streamId);
+    checkStart('fromVersion', options.fromVersion);
+    return subscribeToStream(this.core, streamId, options.fromVersion);
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    return this.core.streamVersion(streamId);
+  }
+
+  async head(): Promise<StoreHead> {
+    this.core.assertOpen('read the head');
+    return this.core.head();
+  }
+
+  verify(options: { onProgress?: (progress: VerifyProgress) => void } = {}): Promise<VerifyResult> {
+    return this.core.verify(options.onProgress);
+  }
+
+  close(): Promise<void> {
+    return this.core.close();
+  }
+}
+
+function checkStart(option: string, value: unknown): void {
+  if (value === 'start' || value === 'end') return;
+  checkNonNegative(option, value);
+  if (value !== undefined && typeof value !== 'number') throw new InvalidOptionsError(option, "must be a number, 'start' or 'end'");
+}
+
+/** Opens (or creates) the embedded store in `options.directory`, without Nest. */
+export function openEventStore(options: EventStoreOptions): Promise<EventStore> {
+  return ChainEventStore.open(options);
+}

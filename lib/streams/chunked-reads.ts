@@ -1,0 +1,57 @@
+import { Observable } from 'rxjs';
+import { Chunk, RecordedEvent, StoreCore } from '../store';
+import { ResolvedRead } from './read-options';
+
+export type ChunkSource = (read: ResolvedRead) => Iterable<Chunk>;
+
+export function logChunkSource(core: StoreCore): ChunkSource {
+  return (read) => core.logChunks(read.from, read.bound, read.direction, read.filter);
+}
+
+export function streamChunkSource(core: StoreCore, streamId: string): ChunkSource {
+  return (read) => core.streamChunks(streamId, read.from, read.bound, read.direction, read.maxPosition, read.maxCount);
+}
+
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A read as an Observable: bounds are fixed when it is subscribed, chunks are read one at a time
+ * with a turn of the event loop between them, and unsubscribing stops the reading.
+ */
+export function readAsObservable(resolve: () => ResolvedRead, source: ChunkSource): Observable<RecordedEvent> {
+  return new Observable<RecordedEvent>((subscriber) => {
+    let stopped = false;
+    const run = async () => {
+      const read = resolve();
+      let remaining = read.maxCount;
+      for (const chunk of source(read)) {
+        for (const event of chunk.events) {
+          if (stopped || remaining <= 0) break;
+          subscriber.next(event);
+          remaining--;
+        }
+        if (stopped || remaining <= 0) break;
+        await yieldToEventLoop();
+        if (stopped) return;
+      }
+      subscriber.complete();
+    };
+    run().catch((error: unknown) => subscriber.error(error));
+    return () => {
+      stopped = true;
+    };
+  });
+}
+
+/** A read as an AsyncIterable: the next chunk is read only when the consumer asks for more. */
+export async function* readAsIterable(resolve: () => ResolvedRead, source: ChunkSource): AsyncGenerator<RecordedEvent> {
+  const read = resolve();
+  let remaining = read.maxCount;
+  for (const chunk of source(read)) {
+    for (const event of chunk.events) {
+      if (remaining <= 0) return;
+      yield event;
+      remaining--;
+    }
+  }
+}
