@@ -1,7 +1,15 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { EventStoreOptions } from '../store';
+import type { ChainEventStoreOptions } from '../streams';
 
-export type EventStoreModuleOptions = EventStoreOptions;
+export interface EventStoreModuleOptions extends ChainEventStoreOptions {
+  projections?: {
+    /**
+     * Bootstrap completes only when every @Projection has caught up with the head as it was when
+     * bootstrap began; false lets the app start while projections rebuild. @default true
+     */
+    waitForCatchUp?: boolean;
+  };
+}
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: EVENT_STORE_OPTIONS, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } =
   new ConfigurableModuleBuilder<EventStoreModuleOptions>()

@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { map, Observable } from 'rxjs';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import {
   AppendOptions,
@@ -18,17 +18,24 @@ import {
   VerifyResult,
 } from '../store';
 import { subscribeToAll, subscribeToStream } from './catch-up';
+import { EventTypeRegistry, eventTypes } from './event-type-registry';
 import { logChunkSource, readAsIterable, readAsObservable, streamChunkSource } from './chunked-reads';
 import { checkFilter, checkNonNegative, checkReadAllOptions, checkReadStreamOptions, resolveAllRead, resolveStreamRead } from './read-options';
 
 /** The embedded EventStore: hash-chained segment files in a local directory. */
 export class ChainEventStore extends EventStore {
-  private constructor(private readonly core: StoreCore) {
+  private readonly decode: (event: RecordedEvent) => RecordedEvent;
+
+  private constructor(
+    private readonly core: StoreCore,
+    readonly eventTypes: EventTypeRegistry,
+  ) {
     super();
+    this.decode = (event) => eventTypes.decode(event);
   }
 
-  static async open(options: EventStoreOptions): Promise<ChainEventStore> {
-    return new ChainEventStore(await StoreCore.open(options));
+  static async open(options: ChainEventStoreOptions): Promise<ChainEventStore> {
+    return new ChainEventStore(await StoreCore.open(options), options.eventTypes ?? eventTypes);
   }
 
   /** The directory the store lives in. */
@@ -42,34 +49,34 @@ export class ChainEventStore extends EventStore {
 
   readStream(streamId: string, options: ReadStreamOptions = {}): Observable<RecordedEvent> {
     checkReadStreamOptions(streamId, options);
-    return readAsObservable(() => resolveStreamRead(this.core, streamId, options), streamChunkSource(this.core, streamId));
+    return readAsObservable(() => resolveStreamRead(this.core, streamId, options), streamChunkSource(this.core, streamId)).pipe(map(this.decode));
   }
 
   readAll(options: ReadAllOptions = {}): Observable<RecordedEvent> {
     checkReadAllOptions(options);
-    return readAsObservable(() => resolveAllRead(this.core, options), logChunkSource(this.core));
+    return readAsObservable(() => resolveAllRead(this.core, options), logChunkSource(this.core)).pipe(map(this.decode));
   }
 
   iterateStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
     checkReadStreamOptions(streamId, options);
-    return readAsIterable(() => resolveStreamRead(this.core, streamId, options), streamChunkSource(this.core, streamId));
+    return mapIterable(readAsIterable(() => resolveStreamRead(this.core, streamId, options), streamChunkSource(this.core, streamId)), this.decode);
   }
 
   iterateAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     checkReadAllOptions(options);
-    return readAsIterable(() => resolveAllRead(this.core, options), logChunkSource(this.core));
+    return mapIterable(readAsIterable(() => resolveAllRead(this.core, options), logChunkSource(this.core)), this.decode);
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Observable<RecordedEvent> {
     checkStart('fromPosition', options.fromPosition);
     checkFilter(options.filter);
-    return subscribeToAll(this.core, options.fromPosition, options.filter);
+    return subscribeToAll(this.core, options.fromPosition, options.filter).pipe(map(this.decode));
   }
 
   subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Observable<RecordedEvent> {
     checkStreamId(streamId);
     checkStart('fromVersion', options.fromVersion);
-    return subscribeToStream(this.core, streamId, options.fromVersion);
+    return subscribeToStream(this.core, streamId, options.fromVersion).pipe(map(this.decode));
   }
 
   async streamVersion(streamId: string): Promise<number> {
@@ -90,13 +97,22 @@ export class ChainEventStore extends EventStore {
   }
 }
 
+async function* mapIterable<T, U>(source: AsyncIterable<T>, transform: (item: T) => U): AsyncGenerator<U> {
+  for await (const item of source) yield transform(item);
+}
+
 function checkStart(option: string, value: unknown): void {
   if (value === 'start' || value === 'end') return;
   checkNonNegative(option, value);
   if (value !== undefined && typeof value !== 'number') throw new InvalidOptionsError(option, "must be a number, 'start' or 'end'");
 }
 
+export interface ChainEventStoreOptions extends EventStoreOptions {
+  /** Event classes and upcasters applied to every read. @default the shared registry `eventTypes` */
+  eventTypes?: EventTypeRegistry;
+}
+
 /** Opens (or creates) the embedded store in `options.directory`, without Nest. */
-export function openEventStore(options: EventStoreOptions): Promise<EventStore> {
+export function openEventStore(options: ChainEventStoreOptions): Promise<EventStore> {
   return ChainEventStore.open(options);
 }

@@ -1,1 +1,2 @@
 export * from './chain-event-store';
+export * from './event-type-registry';

@@ -1,0 +1,2 @@
+export * from './event-sourced-repository';
+export * from './event-type.decorator';

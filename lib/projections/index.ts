@@ -1,0 +1,5 @@
+export * from './checkpoint-store';
+export * from './projection-handler.decorator';
+export * from './projection-runner';
+export * from './projection.decorator';
+export * from './projections.service';
