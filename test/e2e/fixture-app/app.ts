@@ -1,5 +1,5 @@
 import { Injectable, Module } from '@nestjs/common';
-import { CommandHandler, CqrsModule, EventsHandler, ICommandHandler, IEventHandler, ofType, Saga } from '@nestjs/cqrs';
+import { CommandHandler, CqrsModule, EventsHandler, ICommandHandler, IEvent, IEventHandler, ofType, Saga } from '@nestjs/cqrs';
 import { filter, map, Observable } from 'rxjs';
 import { EventSourcedRepository, EventStore, EventStoreModule, Projection, ProjectionHandler, RecordedEvent } from '../../../lib';
 import { silentLogger } from '../../../lib/segment';
@@ -80,7 +80,7 @@ export class AuditHandler implements IEventHandler<AccountOpened | MoneyDeposite
 @Injectable()
 export class LargeDepositSaga {
   @Saga()
-  largeDeposits = (events$: Observable<unknown>): Observable<FlagLargeDeposit> =>
+  largeDeposits = (events$: Observable<IEvent>): Observable<FlagLargeDeposit> =>
     events$.pipe(
       ofType(MoneyDeposited),
       filter((event) => event.amount >= 1000),
