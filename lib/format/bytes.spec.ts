@@ -1,0 +1,36 @@
+import fc from 'fast-check';
+import { alignUp, checksum, isZero, MAX_SAFE_U64, readU64, writeU64 } from './bytes';
+
+describe('bytes', () => {
+  it('writes a u64 little-endian and reads back every value up to 2^53 - 1', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.constantFrom(0, 0xffff_ffff, 0x1_0000_0000, MAX_SAFE_U64), fc.maxSafeNat()), (value) => {
+        const bytes = Buffer.alloc(8);
+        writeU64(bytes, 0, value);
+        expect(bytes.readBigUInt64LE(0)).toBe(BigInt(value));
+        expect(readU64(bytes, 0)).toBe(value);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reads a u64 of 2^53 or more as -1 rather than as an inexact number', () => {
+    for (const value of [2n ** 53n, 2n ** 53n + 1n, 2n ** 64n - 1n]) {
+      const bytes = Buffer.alloc(8);
+      bytes.writeBigUInt64LE(value);
+      expect(readU64(bytes, 0)).toBe(-1);
+    }
+  });
+
+  it('continues a CRC-32 from a seed as if over the concatenation (how frames skip their checksum field)', () => {
+    const bytes = Buffer.from('0123456789abcdef');
+    expect(checksum(Buffer.from('123456789'), 0, 9)).toBe(0xcbf43926);
+    expect(checksum(bytes, 8, 16, checksum(bytes, 0, 4))).toBe(checksum(Buffer.concat([bytes.subarray(0, 4), bytes.subarray(8)]), 0, 12));
+  });
+
+  it('tells zero ranges and aligns up', () => {
+    expect(isZero(Buffer.from([1, 0, 0]), 1, 3)).toBe(true);
+    expect(isZero(Buffer.from([0, 0, 1]), 0, 3)).toBe(false);
+    expect([alignUp(0, 8), alignUp(1, 8), alignUp(8, 8), alignUp(9, 8)]).toEqual([0, 8, 8, 16]);
+  });
+});
