@@ -1,9 +1,15 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
 import { EventStoreModule } from '../lib';
+import { AccountsModule } from './accounts/accounts.module';
 
-export const DATA_DIRECTORY = process.env.CHAINSTORE_SAMPLE_DIR ?? './data/events';
-
-@Module({
-  imports: [EventStoreModule.forRoot({ directory: DATA_DIRECTORY })],
-})
-export class AppModule {}
+@Module({})
+export class AppModule {
+  /** The embedded store lives in `directory`: nothing to install, nothing to run beside the app. */
+  static forDirectory(directory: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot(), EventStoreModule.forRoot({ directory }), AccountsModule],
+    };
+  }
+}
