@@ -1,4 +1,5 @@
 import { cpSync } from 'node:fs';
+import { SegmentLog, silentLogger, verifyStore } from '../../lib/segment';
 import { FaultFileSystem, SimulatedCrash } from '../support/fault-file-system';
 import { CRASH_SEGMENT_SIZE_BYTES, runWorkload, WorkloadRun } from '../support/crash-workload';
 import { checkStoreAfterCrash, readRecoveredCommits, removeLock, SubmittedCommit } from '../support/recovered-store';
@@ -51,6 +52,31 @@ describe('a crash at any step of appending, rotating and sealing', () => {
     const problems: string[] = [];
     for (let step = 1; step <= log.length; step++) problems.push(...(await crashCase(step, log[step - 1], splitWrites)));
     expect(problems).toEqual([]);
+  });
+
+  it('a torn journal frame left by a crash is truncated on reopen, and the bytes removed are logged', async () => {
+    const { log } = await fullRun(true);
+    // The second half of a frame write never happened: the first half is a torn frame on disk.
+    const secondHalf = log.findIndex((line, i) => i > 0 && / write journal\/00000001\.wal /.test(line) && / write journal\/00000001\.wal /.test(log[i - 1] ?? '')) + 1;
+    expect(secondHalf).toBeGreaterThan(0);
+    const directory = tempDirectory();
+    const fileSystem = new FaultFileSystem({ root: directory, splitWrites: true }).crashAt(secondHalf);
+    await runWorkload(fileSystem, directory);
+    fileSystem.closeLeftovers();
+    removeLock(directory);
+    expect((await verifyStore(directory)).tornBytes).toBeGreaterThan(0);
+
+    const warnings: string[] = [];
+    const reopened = await SegmentLog.open({
+      directory,
+      segmentSizeBytes: CRASH_SEGMENT_SIZE_BYTES,
+      durability: 'fsync',
+      readOnly: false,
+      logger: { ...silentLogger, warn: (message) => warnings.push(message) },
+    });
+    await reopened.close();
+    expect(warnings).toEqual([expect.stringMatching(/^journal\/00000001\.wal: truncated a torn tail of \d+ bytes at offset \d+/)]);
+    expect((await verifyStore(directory)).tornBytes).toBe(0);
   });
 
   it('loses no acknowledged commit when the process dies again during recovery', async () => {
