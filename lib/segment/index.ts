@@ -1,6 +1,7 @@
 export * from './commit-reader';
 export * from './file-system';
 export * from './journal-file';
+export * from './journal-follower';
 export * from './journal-reader';
 export * from './journal-scan';
 export * from './lock';

@@ -53,7 +53,8 @@ export async function readJournal(
   return { path, name, header, commits: scan.commits, blocks, validEnd: scan.validEnd, tornBytes: scan.tornBytes, tail };
 }
 
-function checkCommitLinks(name: string, commits: JournalCommit[], blocks: Buffer[], previous: ChainTail): ChainTail {
+/** Checks each commit names the one before as its parent and does not go back in time; returns the new tail. */
+export function checkCommitLinks(name: string, commits: readonly JournalCommit[], blocks: readonly Buffer[], previous: ChainTail): ChainTail {
   let { lastCommitHash, lastRecordedAtMs } = previous;
   blocks.forEach((block, i) => {
     const offset = commits[i]?.offset ?? 0;

@@ -7,12 +7,13 @@ import { StoreClosedError } from '../errors/store-closed.error';
 import { StoreFailedError } from '../errors/store-failed.error';
 import { decodeJournalHeader, encodeCommitBlock, encodeJournalFrame, EventRecordParts } from '../format';
 import { FileSystem, NodeFileSystem } from './file-system';
+import { FollowedJournal, openFollowedJournal, readNewFrames } from './journal-follower';
 import { ChainTail, ReadJournal } from './journal-reader';
 import { Durability, JournalFile } from './journal-file';
 import { scanJournal } from './journal-scan';
 import { StoreLock } from './lock';
 import { ChainstoreLogger, consoleLogger } from './logger';
-import { recoverStore, SealedSegment } from './recovery';
+import { checkContiguous, listNumbered, recoverStore, SealedSegment } from './recovery';
 import { writeSealedSegment } from './sealer';
 import { StoreLayout } from './store-layout';
 
@@ -86,6 +87,9 @@ export class SegmentLog {
   private readonly sealedListeners = new Set<(segment: SealedSegment) => void>();
   /** Journals not sealed when open returned, with their commits: handed once to whoever builds read indexes. */
   private recoveredJournals: ReadJournal[] = [];
+  /** Read-only: the journal of the open segment and how far it has been read, for refresh. */
+  private following: FollowedJournal | undefined;
+  private refreshing: Promise<number> | undefined;
 
   private constructor(
     private readonly fileSystem: FileSystem,
@@ -130,7 +134,11 @@ export class SegmentLog {
     const lastWithCommits = recovered.journals.filter((journal) => journal.commits.length > 0).pop();
     log.durableSegment = lastWithCommits?.header.segmentNumber ?? recovered.segments.length;
     log.recoveredJournals = recovered.journals;
-    if (options.readOnly) return log;
+    if (options.readOnly) {
+      const open = recovered.journals[recovered.journals.length - 1];
+      if (open) log.following = { segmentNumber: open.header.segmentNumber, path: open.path, header: open.header, validEnd: open.validEnd };
+      return log;
+    }
     const last = recovered.journals[recovered.journals.length - 1];
     for (const journal of recovered.journals.slice(0, -1)) await log.sealJournal(journal.header.segmentNumber, journal.path, journal.header.firstPosition);
     log.recoveredJournals = last === undefined ? [] : [last];
@@ -212,6 +220,19 @@ export class SegmentLog {
     }
   }
 
+  /**
+   * Read-only: picks up what the writing process made durable since open or the last refresh —
+   * frames added to the open journal, journals created, journals sealed into segments — and
+   * publishes it through onSealed and onDurable as a writer's own log does. Writes nothing, takes
+   * no lock. Concurrent calls share one refresh. Resolves to the number of new events.
+   */
+  refresh(): Promise<number> {
+    if (!this.options.readOnly) return Promise.reject(new Error('refresh is for read-only logs: a writer publishes its own commits'));
+    if (this.state !== 'open') return Promise.reject(new StoreClosedError('refresh'));
+    this.refreshing ??= this.pickUpWrites().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
   onDurable(listener: (commits: readonly DurableCommit[]) => void): () => void {
     this.durableListeners.add(listener);
     return () => this.durableListeners.delete(listener);
@@ -240,6 +261,58 @@ export class SegmentLog {
       if (this.state !== 'failed') this.state = 'closed';
       await this.lock?.release();
     }
+  }
+
+  private async pickUpWrites(): Promise<number> {
+    const before = this.durableTail.nextPosition;
+    // The writer creates journal N+1 only once journal N is final, and retires journal N only after
+    // segment N is published. Listing journals before segments, a journal missing from the first
+    // list is always in the second as a segment; one that vanishes after listing is read next time.
+    const journalNumbers = await listNumbered(this.fileSystem, this.layout.journalDirectory, 'wal');
+    const segmentNumbers = (await listNumbered(this.fileSystem, this.layout.segmentsDirectory, 'edb')).filter((n) => n > this.sealedSegments.length);
+    checkContiguous(segmentNumbers, this.sealedSegments.length + 1, StoreLayout.segmentName);
+    for (const segmentNumber of segmentNumbers) this.adoptSealed(segmentNumber, await this.fileSystem.readFile(this.layout.segmentPath(segmentNumber)));
+    // Journals before the followed one were read to their end; they come back as segments.
+    const first = this.following?.segmentNumber ?? this.sealedSegments.length + 1;
+    const open = journalNumbers.filter((n) => n >= first);
+    checkContiguous(open, first, StoreLayout.journalName);
+    for (const journalNumber of open) {
+      if (this.state !== 'open' || !(await this.followJournal(journalNumber))) break;
+    }
+    return this.durableTail.nextPosition - before;
+  }
+
+  /** Read-only: a segment the writer sealed; it may hold commits this log has not read yet. */
+  private adoptSealed(segmentNumber: number, bytes: Buffer): void {
+    const segment = this.describeSealed(segmentNumber, bytes);
+    const header = segment.header;
+    this.sealedSegments.push(segment);
+    this.lastEndMarker = segment.endMarker;
+    if (header.firstPosition + header.eventCount >= this.durableTail.nextPosition) {
+      this.durableTail = { nextPosition: header.firstPosition + header.eventCount, lastCommitHash: header.lastCommitHash, lastRecordedAtMs: header.lastRecordedAtMs };
+      this.durableSegment = segmentNumber;
+    }
+    if (this.following && this.following.segmentNumber <= segmentNumber) this.following = undefined;
+    for (const listener of this.sealedListeners) listener(segment);
+  }
+
+  /** Read-only: reads the new frames of one journal; false when it is gone (sealed meanwhile). */
+  private async followJournal(segmentNumber: number): Promise<boolean> {
+    if (this.following?.segmentNumber !== segmentNumber) {
+      const opened = await openFollowedJournal(this.fileSystem, this.layout, segmentNumber, this.storeId, this.durableTail);
+      if (!opened) return false;
+      this.following = opened;
+    }
+    const journal = this.following;
+    const read = await readNewFrames(this.fileSystem, journal, this.durableTail);
+    if (!read || this.state !== 'open') return false;
+    journal.validEnd = read.validEnd;
+    if (read.commits.length === 0) return true;
+    this.durableTail = read.tail;
+    this.durableSegment = segmentNumber;
+    const commits = read.commits.map((commit): DurableCommit => ({ ...commit, segmentNumber, journalOffset: commit.offset }));
+    for (const listener of this.durableListeners) listener(commits);
+    return true;
   }
 
   private assertWritable(operation: string): void {

@@ -135,9 +135,19 @@ export class LogParts {
     return part.commitCount === 0 ? Number.POSITIVE_INFINITY : part.commitRecordedAtMs(0);
   }
 
-  /** Replaces the journal part of `segmentNumber` by its sealed segment. */
+  /** Position after the last event of the last part: 0 when there is none. */
+  get nextPosition(): number {
+    const last = this.parts[this.parts.length - 1];
+    return last === undefined ? 0 : last.firstPosition + last.eventCount;
+  }
+
+  /**
+   * Replaces the journal part of `segmentNumber` by its sealed segment, or adds the segment at the
+   * end when there is no such part (a read-only follower may never have seen that journal).
+   */
   replaceJournal(sealed: SealedPart): void {
     const at = this.parts.findIndex((part) => part.segmentNumber === sealed.segmentNumber);
     if (at >= 0) this.parts[at] = sealed;
+    else this.parts.push(sealed);
   }
 }

@@ -89,6 +89,15 @@ export class StoreCore {
     return this.log.head();
   }
 
+  /**
+   * Read-only: picks up the commits and seals the writing process made since open (or the last
+   * refresh); readers see them, live subscribers receive them. Resolves to the number of new events.
+   */
+  refresh(): Promise<number> {
+    this.assertOpen('refresh');
+    return this.log.refresh();
+  }
+
   async verify(onProgress?: (progress: VerifyProgress) => void): Promise<VerifyResult> {
     this.assertOpen('verify');
     const report = await this.log.whileNotSealing(() => verifyStore(this.options.directory, { onProgress, fileSystem: this.options.fileSystem }));
@@ -253,10 +262,16 @@ export class StoreCore {
     return records;
   }
 
+  /** A writer has published every commit of the segment already; a read-only follower may not have. */
   private onSealed(segment: SealedSegment): void {
     const journalPath = this.log.layout.journalPath(segment.segmentNumber);
+    const knownNext = this.parts.nextPosition;
     this.parts.replaceJournal(new SealedPart(segment));
     this.streams.replaceJournal(segment.segmentNumber, segment.index);
     this.files.forget(journalPath);
+    const end = segment.header.firstPosition + segment.header.eventCount;
+    if (end <= knownNext || this.liveListeners.size === 0) return;
+    const live = [...this.logChunks(knownNext, end - 1, 'forwards')].flatMap((chunk) => chunk.events);
+    for (const listener of [...this.liveListeners]) listener(live);
   }
 }

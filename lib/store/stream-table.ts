@@ -68,14 +68,20 @@ export class StreamTable {
     }
   }
 
-  /** A journal was sealed: its chunks now point into the segment file. */
+  /**
+   * A journal was sealed: its chunks now point into the segment file. A read-only follower may not
+   * have read every commit of that journal: the segment's index then adds the versions it missed.
+   */
   replaceJournal(segmentNumber: number, index: SegmentIndex): void {
     for (const indexed of index.streams) {
-      const state = this.streams.get(indexed.streamId);
-      const at = state?.chunks.findIndex((chunk) => chunk.segmentNumber === segmentNumber) ?? -1;
-      if (state && at >= 0) {
-        state.chunks[at] = { source: 'segment', segmentNumber, firstVersion: indexed.firstVersion, offsets: indexed.eventOffsets };
-      }
+      const state = this.state(indexed.streamId);
+      const chunk: StreamChunk = { source: 'segment', segmentNumber, firstVersion: indexed.firstVersion, offsets: indexed.eventOffsets };
+      const at = state.chunks.findIndex((existing) => existing.segmentNumber === segmentNumber);
+      if (at >= 0) state.chunks[at] = chunk;
+      else state.chunks.push(chunk);
+      const last = indexed.firstVersion + indexed.eventOffsets.length - 1;
+      state.durableVersion = Math.max(state.durableVersion, last);
+      state.acceptedVersion = Math.max(state.acceptedVersion, last);
     }
   }
 
