@@ -1,14 +1,35 @@
 import { createHash, hash } from 'node:crypto';
 import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
 
-/** The two digests the chain uses, over a list of byte strings taken as one. */
+export interface IncrementalHash {
+  update(part: Uint8Array): void;
+  digest(): Buffer;
+}
+
+/** The two digests the chain uses, over a list of byte strings taken as one, or fed in pieces. */
 export interface HashFunctions {
   sha256(parts: readonly Uint8Array[]): Buffer;
   sha512(parts: readonly Uint8Array[]): Buffer;
+  incremental(algorithm: 'sha256' | 'sha512'): IncrementalHash;
 }
+
+/** Small multi-part inputs (Merkle leaves and nodes) are gathered here and hashed in one call. */
+const SCRATCH_BYTES = 64 * 1024;
+const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
 
 function nodeDigest(algorithm: 'sha256' | 'sha512', parts: readonly Uint8Array[]): Buffer {
   if (parts.length === 1) return hash(algorithm, parts[0] as Uint8Array, 'buffer') as unknown as Buffer;
+  let length = 0;
+  for (const part of parts) length += part.length;
+  if (length <= SCRATCH_BYTES) {
+    // One-shot hash of a copy: a createHash object per call costs more than copying a few hundred bytes.
+    let offset = 0;
+    for (const part of parts) {
+      scratch.set(part, offset);
+      offset += part.length;
+    }
+    return hash(algorithm, scratch.subarray(0, length), 'buffer') as unknown as Buffer;
+  }
   const hasher = createHash(algorithm);
   for (const part of parts) hasher.update(part);
   return hasher.digest();
@@ -18,6 +39,10 @@ function nodeDigest(algorithm: 'sha256' | 'sha512', parts: readonly Uint8Array[]
 export const nodeHashes: HashFunctions = {
   sha256: (parts) => nodeDigest('sha256', parts),
   sha512: (parts) => nodeDigest('sha512', parts),
+  incremental: (algorithm) => {
+    const hasher = createHash(algorithm);
+    return { update: (part) => void hasher.update(part), digest: () => hasher.digest() };
+  },
 };
 
 /** @noble/hashes: portable, no Node built-ins; used to check the node:crypto digests differentially. */
@@ -31,5 +56,9 @@ export const nobleHashes: HashFunctions = {
     const hasher = nobleSha512.create();
     for (const part of parts) hasher.update(part);
     return Buffer.from(hasher.digest());
+  },
+  incremental: (algorithm) => {
+    const hasher = algorithm === 'sha256' ? nobleSha256.create() : nobleSha512.create();
+    return { update: (part) => void hasher.update(part), digest: () => Buffer.from(hasher.digest()) };
   },
 };

@@ -4,3 +4,4 @@ export * from './link';
 export * from './merkle';
 export * from './validate-segment';
 export * from './verify-segment-contents';
+export * from './steps';

@@ -11,8 +11,9 @@ import {
   SEGMENT_OVERHEAD_BYTES,
   SegmentIndex,
 } from '../format';
-import { HashFunctions, nodeHashes } from './hash-functions';
-import { merkleLeafHash, merkleRoot } from './merkle';
+import { HashFunctions, IncrementalHash, nodeHashes } from './hash-functions';
+import { BYTES_PER_STEP, EVENTS_PER_STEP, runSteps, Steps } from './steps';
+import { merkleLeafHash, merkleRootSteps } from './merkle';
 
 export interface BuildSegmentInput {
   storeId: Buffer;
@@ -29,22 +30,28 @@ export interface BuiltSegment {
   eventCount: number;
 }
 
+/** The parts of a sealed segment that are computed from its commits: header and index block. */
+export interface SegmentLayout {
+  header: Buffer;
+  index: Buffer;
+  commitsBytes: number;
+  eventCount: number;
+}
+
 /**
- * Lays out a sealed segment from its commits and links it to the previous one: chain hash =
- * SHA-512(previous end marker || body), end marker = SHA-256(every byte before it). Pure.
+ * Computes a segment's header (counts, recordedAt range, index offsets, Merkle root of the event
+ * records, last commit hash) and index block from its commits. Pure; no chain hashing.
  */
-export function buildSegment(input: BuildSegmentInput, hashes: HashFunctions = nodeHashes): BuiltSegment {
-  const first = input.commits[0];
-  if (first === undefined) throw new RangeError('a segment needs at least one commit');
-  const scanned = scanCommits(input.commits, hashes);
+export function layoutSegment(input: BuildSegmentInput, hashes: HashFunctions = nodeHashes): SegmentLayout {
+  return runSteps(layoutSegmentSteps(input, hashes));
+}
+
+export function* layoutSegmentSteps(input: BuildSegmentInput, hashes: HashFunctions = nodeHashes): Steps<SegmentLayout> {
+  const last = input.commits[input.commits.length - 1];
+  if (last === undefined) throw new RangeError('a segment needs at least one commit');
+  const scanned = yield* scanCommits(input.commits, hashes);
+  const root = yield* merkleRootSteps(scanned.leafHashes, hashes);
   const index = encodeIndexBlock(scanned.index);
-  const commitsBytes = scanned.commitsBytes;
-  const bodyLength = commitsBytes + index.length;
-  const bytes = Buffer.allocUnsafe(SEGMENT_OVERHEAD_BYTES + bodyLength);
-  let cursor = BODY_OFFSET;
-  for (const commit of input.commits) cursor += commit.copy(bytes, cursor);
-  index.copy(bytes, cursor);
-  const last = input.commits[input.commits.length - 1] as Buffer;
   const header = encodeSegmentHeader({
     storeId: input.storeId,
     segmentNumber: input.segmentNumber,
@@ -53,19 +60,49 @@ export function buildSegment(input: BuildSegmentInput, hashes: HashFunctions = n
     eventCount: scanned.index.eventCount,
     firstRecordedAtMs: scanned.firstRecordedAtMs,
     lastRecordedAtMs: scanned.lastRecordedAtMs,
-    bodyLength,
-    indexOffset: BODY_OFFSET + commitsBytes,
+    bodyLength: scanned.commitsBytes + index.length,
+    indexOffset: BODY_OFFSET + scanned.commitsBytes,
     indexLength: index.length,
-    merkleRoot: merkleRoot(scanned.leafHashes, hashes),
+    merkleRoot: root,
     lastCommitHash: hashes.sha256([last]),
   });
-  header.copy(bytes, 0);
-  const body = bytes.subarray(BODY_OFFSET, BODY_OFFSET + bodyLength);
-  hashes.sha512([input.previousEndMarker, body]).copy(bytes, CHAIN_HASH_OFFSET);
+  return { header, index, commitsBytes: scanned.commitsBytes, eventCount: scanned.index.eventCount };
+}
+
+/**
+ * Lays out a sealed segment from its commits and links it to the previous one: chain hash =
+ * SHA-512(previous end marker || body), end marker = SHA-256(every byte before it). Pure.
+ */
+export function buildSegment(input: BuildSegmentInput, hashes: HashFunctions = nodeHashes): BuiltSegment {
+  return runSteps(buildSegmentSteps(input, hashes));
+}
+
+/** buildSegment in slices: the sealer runs it with a turn of the event loop between them. */
+export function* buildSegmentSteps(input: BuildSegmentInput, hashes: HashFunctions = nodeHashes): Steps<BuiltSegment> {
+  const layout = yield* layoutSegmentSteps(input, hashes);
+  const bodyLength = layout.commitsBytes + layout.index.length;
+  const bytes = Buffer.allocUnsafe(SEGMENT_OVERHEAD_BYTES + bodyLength);
+  layout.header.copy(bytes, 0);
+  let cursor = BODY_OFFSET;
+  for (const commit of input.commits) cursor += commit.copy(bytes, cursor);
+  layout.index.copy(bytes, cursor);
+  const chainHash = hashes.incremental('sha512');
+  chainHash.update(input.previousEndMarker);
+  yield* hashInSlices(chainHash, bytes.subarray(BODY_OFFSET, BODY_OFFSET + bodyLength));
+  chainHash.digest().copy(bytes, CHAIN_HASH_OFFSET);
   const endMarkerOffset = bytes.length - END_MARKER_BYTES;
-  const endMarker = hashes.sha256([bytes.subarray(0, endMarkerOffset)]);
+  const endMarkerHash = hashes.incremental('sha256');
+  yield* hashInSlices(endMarkerHash, bytes.subarray(0, endMarkerOffset));
+  const endMarker = endMarkerHash.digest();
   endMarker.copy(bytes, endMarkerOffset);
-  return { bytes, endMarker, eventCount: scanned.index.eventCount };
+  return { bytes, endMarker, eventCount: layout.eventCount };
+}
+
+function* hashInSlices(hash: IncrementalHash, bytes: Buffer): Steps<void> {
+  for (let offset = 0; offset < bytes.length; offset += BYTES_PER_STEP) {
+    hash.update(bytes.subarray(offset, Math.min(bytes.length, offset + BYTES_PER_STEP)));
+    yield;
+  }
 }
 
 interface ScannedCommits {
@@ -77,7 +114,7 @@ interface ScannedCommits {
   lastRecordedAtMs: number;
 }
 
-function scanCommits(commits: readonly Buffer[], hashes: HashFunctions): ScannedCommits {
+function* scanCommits(commits: readonly Buffer[], hashes: HashFunctions): Steps<ScannedCommits> {
   const commitOffsets = new Uint32Array(commits.length);
   const commitPositionDeltas = new Uint32Array(commits.length);
   const commitRecordedAtMs = new Float64Array(commits.length);
@@ -85,7 +122,8 @@ function scanCommits(commits: readonly Buffer[], hashes: HashFunctions): Scanned
   const leafHashes: Buffer[] = [];
   let offset = BODY_OFFSET;
   let firstPosition = -1;
-  commits.forEach((commit, i) => {
+  let sinceYield = 0;
+  for (const [i, commit] of commits.entries()) {
     const header = decodeCommitBlockHeader(commit, 0, commit.length);
     if (header instanceof FormatError) throw new RangeError(`commit ${i} is not a valid block: ${header.message}`);
     const events = decodeCommitEvents(commit, 0, header);
@@ -103,7 +141,12 @@ function scanCommits(commits: readonly Buffer[], hashes: HashFunctions): Scanned
       eventOffset += event.recordLength;
     }
     offset += commit.length;
-  });
+    sinceYield += events.length;
+    if (sinceYield >= EVENTS_PER_STEP) {
+      sinceYield = 0;
+      yield;
+    }
+  }
   const indexedStreams: IndexedStream[] = [...streams].map(([streamId, stream]) => ({
     streamId,
     firstVersion: stream.firstVersion,

@@ -1,14 +1,14 @@
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
-import { BODY_OFFSET, decodeCommitBlockHeader } from '../format';
+import { BODY_OFFSET, decodeCommitBlockHeader, END_MARKER_BYTES } from '../format';
 import { HashFunctions, nodeHashes } from './hash-functions';
-import { buildSegment } from './link';
+import { layoutSegment } from './link';
 import { SegmentExpectation, ValidSegment } from './validate-segment';
 
 /**
  * The deep check of `verify()`, after validateSegment: every commit's parent hash names the commit
- * before it, and the file is byte for byte what the sealer builds from its commits (so the index,
- * the counts, the recordedAt range and the Merkle root of the event hashes are all recomputed).
+ * before it, and the header and index block are byte for byte what the sealer computes from its
+ * commits (so the index, the counts, the recordedAt range and the Merkle root are recomputed).
  */
 export function verifySegmentContents(
   bytes: Buffer,
@@ -29,15 +29,21 @@ export function verifySegmentContents(
     parentHash = hashes.sha256([block]);
     cursor += header.blockLength;
   }
-  let rebuilt;
+  let layout;
   try {
-    rebuilt = buildSegment({ storeId: expect.storeId, segmentNumber: expect.segmentNumber, previousEndMarker: expect.previousEndMarker, commits }, hashes);
+    layout = layoutSegment({ storeId: expect.storeId, segmentNumber: expect.segmentNumber, previousEndMarker: expect.previousEndMarker, commits }, hashes);
   } catch (error) {
     return new CorruptionError(expect.name, BODY_OFFSET, `a commit does not decode: ${(error as Error).message}`);
   }
-  const differsAt = firstDifference(bytes, rebuilt.bytes);
-  if (differsAt >= 0) {
-    return new CorruptionError(expect.name, differsAt, 'segment differs from what its commits seal to (index, counts or Merkle root)');
+  // The chain hash and end marker were checked by validateSegment; what is left to check is that
+  // the header and the index are what the commits seal to.
+  const headerDiffers = firstDifference(bytes.subarray(0, layout.header.length), layout.header);
+  if (headerDiffers >= 0) {
+    return new CorruptionError(expect.name, headerDiffers, 'header differs from what its commits seal to (counts, recordedAt range or Merkle root)');
+  }
+  const indexDiffers = firstDifference(bytes.subarray(valid.header.indexOffset, bytes.length - END_MARKER_BYTES), layout.index);
+  if (indexDiffers >= 0) {
+    return new CorruptionError(expect.name, valid.header.indexOffset + indexDiffers, 'index block differs from what its commits seal to');
   }
   return undefined;
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { buildSegment, BuiltSegment } from '../chain/link';
+import { buildSegmentSteps, BuiltSegment } from '../chain/link';
+import { Steps } from '../chain/steps';
 import { CorruptionError } from '../errors/corruption.error';
 import { segmentFileName } from '../format';
 import { FileSystem, writeFully } from './file-system';
@@ -23,7 +24,7 @@ export async function writeSealedSegment(
   input: SealInput,
   durability: Durability,
 ): Promise<BuiltSegment> {
-  const built = buildSegment(input);
+  const built = await runCooperatively(buildSegmentSteps(input));
   const name = segmentFileName(input.segmentNumber);
   const path = join(segmentsDirectory, name);
   const tmpPath = `${path}.tmp`;
@@ -66,6 +67,15 @@ async function publishWithoutReplacing(
     }
   }
   await fileSystem.unlink(tmpPath);
+}
+
+/** Runs a computation in slices with a turn of the event loop between them: appends go on meanwhile. */
+export async function runCooperatively<T>(steps: Steps<T>): Promise<T> {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 export function ignoreMissing(error: NodeJS.ErrnoException): void {

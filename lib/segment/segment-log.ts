@@ -1,11 +1,12 @@
 import { genesisHash } from '../chain/genesis';
 import { nodeHashes } from '../chain/hash-functions';
+import { BuiltSegment } from '../chain/link';
 import { validateSegment } from '../chain/validate-segment';
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
 import { StoreClosedError } from '../errors/store-closed.error';
 import { StoreFailedError } from '../errors/store-failed.error';
-import { decodeJournalHeader, encodeCommitBlock, encodeJournalFrame, EventRecordParts } from '../format';
+import { decodeIndexBlock, decodeJournalHeader, decodeSegmentHeader, encodeCommitBlock, encodeJournalFrame, END_MARKER_BYTES, EventRecordParts } from '../format';
 import { FileSystem, NodeFileSystem } from './file-system';
 import { FollowedJournal, openFollowedJournal, readNewFrames } from './journal-follower';
 import { ChainTail, ReadJournal } from './journal-reader';
@@ -284,7 +285,7 @@ export class SegmentLog {
 
   /** Read-only: a segment the writer sealed; it may hold commits this log has not read yet. */
   private adoptSealed(segmentNumber: number, bytes: Buffer): void {
-    const segment = this.describeSealed(segmentNumber, bytes);
+    const segment = this.validateSealed(segmentNumber, bytes);
     const header = segment.header;
     this.sealedSegments.push(segment);
     this.lastEndMarker = segment.endMarker;
@@ -421,26 +422,38 @@ export class SegmentLog {
       commits,
     }, this.options.durability);
     this.lastEndMarker = built.endMarker;
-    const segment = this.describeSealed(segmentNumber, built.bytes);
+    const segment = this.describeSealed(segmentNumber, built);
     this.sealedSegments.push(segment);
     for (const listener of this.sealedListeners) listener(segment);
     await this.fileSystem.unlink(path);
     if (this.options.durability === 'fsync') await this.fileSystem.syncDirectory(this.layout.journalDirectory);
   }
 
-  private describeSealed(segmentNumber: number, bytes: Buffer): SealedSegment {
+  /** A segment read from disk (sealed by the writer this read-only log follows): validated as a link of the chain. */
+  private validateSealed(segmentNumber: number, bytes: Buffer): SealedSegment {
     const previous = this.sealedSegments[this.sealedSegments.length - 1];
+    const genesis = this.genesisHash();
     const valid = validateSegment(bytes, {
       name: StoreLayout.segmentName(segmentNumber),
       storeId: this.storeId,
       segmentNumber,
       firstPosition: previous ? previous.header.firstPosition + previous.header.eventCount : 0,
-      previousEndMarker: previous?.endMarker ?? this.genesisHash(),
-      previousCommitHash: previous?.header.lastCommitHash ?? this.genesisHash(),
+      previousEndMarker: previous?.endMarker ?? genesis,
+      previousCommitHash: previous?.header.lastCommitHash ?? genesis,
       previousRecordedAtMs: previous?.header.lastRecordedAtMs ?? 0,
     });
     if (valid instanceof CorruptionError) throw valid;
     return { segmentNumber, name: StoreLayout.segmentName(segmentNumber), path: this.layout.segmentPath(segmentNumber), ...valid };
+  }
+
+  /** The segment just built: its header and index decoded from the bytes (the hashes were computed while building). */
+  private describeSealed(segmentNumber: number, built: BuiltSegment): SealedSegment {
+    const name = StoreLayout.segmentName(segmentNumber);
+    const header = decodeSegmentHeader(built.bytes);
+    if (header instanceof FormatError) throw new CorruptionError(name, header.offset, header.reason);
+    const index = decodeIndexBlock(built.bytes.subarray(header.indexOffset, built.bytes.length - END_MARKER_BYTES));
+    if (index instanceof FormatError) throw new CorruptionError(name, header.indexOffset + index.offset, index.reason);
+    return { segmentNumber, name, path: this.layout.segmentPath(segmentNumber), header, index, endMarker: built.endMarker };
   }
 
   private segmentOf(position: number): number {
