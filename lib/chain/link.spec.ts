@@ -13,6 +13,7 @@ import {
   SEGMENT_OVERHEAD_BYTES,
   SegmentHeader,
   SegmentIndex,
+  indexedStreams,
 } from '../format';
 import { genesisHash } from './genesis';
 import { nobleHashes } from './hash-functions';
@@ -77,8 +78,8 @@ describe('buildSegment', () => {
     expect([...index.commitPositionDeltas]).toEqual([0, 2, 3]);
     expect([...index.commitRecordedAtMs]).toEqual([1_700_000_000_000, 1_700_000_000_001, 1_700_000_000_002]);
     index.commitOffsets.forEach((offset, i) => expect(built.bytes.subarray(offset, offset + (commits[i] as Buffer).length)).toEqual(commits[i]));
-    expect(index.streams.map((stream) => [stream.streamId, stream.firstVersion])).toEqual([['a', 0], ['b', 0], ['c', 0]]);
-    for (const stream of index.streams) {
+    expect(indexedStreams(index).map((stream) => [stream.streamId, stream.firstVersion])).toEqual([['a', 0], ['b', 0], ['c', 0]]);
+    for (const stream of indexedStreams(index)) {
       const events = [...stream.eventOffsets].map(decodeAt);
       expect(events.every((event) => !(event instanceof FormatError) && event.streamId === stream.streamId)).toBe(true);
       expect(events.map((event) => event.version)).toEqual(events.map((_, i) => stream.firstVersion + i));

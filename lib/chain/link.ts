@@ -9,7 +9,7 @@ import {
   END_MARKER_BYTES,
   IndexedStream,
   SEGMENT_OVERHEAD_BYTES,
-  SegmentIndex,
+  IndexBlockInput,
 } from '../format';
 import { HashFunctions, IncrementalHash, nodeHashes } from './hash-functions';
 import { BYTES_PER_STEP, EVENTS_PER_STEP, runSteps, Steps } from './steps';
@@ -106,7 +106,7 @@ function* hashInSlices(hash: IncrementalHash, bytes: Buffer): Steps<void> {
 }
 
 interface ScannedCommits {
-  index: SegmentIndex;
+  index: IndexBlockInput;
   leafHashes: Buffer[];
   commitsBytes: number;
   firstPosition: number;

@@ -46,11 +46,8 @@ export function validateSegment(
   hashes: HashFunctions = nodeHashes,
 ): ValidSegment | CorruptionError {
   const corrupt = (offset: number, reason: string) => new CorruptionError(expect.name, offset, reason);
-  if (bytes.length < SEGMENT_OVERHEAD_BYTES) return corrupt(0, `file of ${bytes.length} bytes is shorter than an empty segment`);
-  const header = decodeSegmentHeader(bytes);
-  if (header instanceof FormatError) return corrupt(header.offset, header.reason);
-  const mismatch = checkHeaderAgainstChain(header, bytes.length, expect);
-  if (mismatch) return corrupt(mismatch.offset, mismatch.reason);
+  const header = checkSegmentHeader(bytes, bytes.length, expect);
+  if (header instanceof CorruptionError) return header;
   const endMarkerOffset = bytes.length - END_MARKER_BYTES;
   const endMarker = bytes.subarray(endMarkerOffset);
   if (!hashes.sha256([bytes.subarray(0, endMarkerOffset)]).equals(endMarker)) {
@@ -62,16 +59,41 @@ export function validateSegment(
   if (!hashes.sha512([expect.previousEndMarker, body]).equals(chainHash)) {
     return corrupt(CHAIN_HASH_OFFSET, 'chain hash does not link this segment to the previous one');
   }
-  const parentHash = bytes.subarray(BODY_OFFSET + 32, BODY_OFFSET + 64);
-  if (!parentHash.equals(expect.previousCommitHash)) {
+  const structure = checkSegmentStructure(header, bytes.subarray(BODY_OFFSET + 32, BODY_OFFSET + 64), bytes.subarray(header.indexOffset, endMarkerOffset), expect);
+  if (structure instanceof CorruptionError) return structure;
+  return { header, index: structure, endMarker: Buffer.from(endMarker) };
+}
+
+/**
+ * What validateSegment checks once the hashes hold: the first commit names the previous one, and
+ * the index block decodes and agrees with the header. Shared with the streaming check at open.
+ */
+export function checkSegmentStructure(
+  header: SegmentHeader,
+  firstParentHash: Buffer,
+  indexBytes: Buffer,
+  expect: SegmentExpectation,
+): SegmentIndex | CorruptionError {
+  const corrupt = (offset: number, reason: string) => new CorruptionError(expect.name, offset, reason);
+  if (!firstParentHash.equals(expect.previousCommitHash)) {
     return corrupt(BODY_OFFSET + 32, "first commit's parent hash is not the hash of the previous commit");
   }
-  const index = decodeIndexBlock(bytes.subarray(header.indexOffset, endMarkerOffset));
+  const index = decodeIndexBlock(indexBytes);
   if (index instanceof FormatError) return corrupt(header.indexOffset + index.offset, index.reason);
   if (index.eventCount !== header.eventCount || index.commitOffsets.length !== header.commitCount) {
     return corrupt(header.indexOffset, 'index block counts disagree with the header');
   }
-  return { header, index, endMarker: Buffer.from(endMarker) };
+  return index;
+}
+
+/** Decodes the header and checks it against the chain and the file size: the first checks of validateSegment. */
+export function checkSegmentHeader(headerBytes: Buffer, fileBytes: number, expect: SegmentExpectation): SegmentHeader | CorruptionError {
+  const corrupt = (offset: number, reason: string) => new CorruptionError(expect.name, offset, reason);
+  if (fileBytes < SEGMENT_OVERHEAD_BYTES) return corrupt(0, `file of ${fileBytes} bytes is shorter than an empty segment`);
+  const header = decodeSegmentHeader(headerBytes);
+  if (header instanceof FormatError) return corrupt(header.offset, header.reason);
+  const mismatch = checkHeaderAgainstChain(header, fileBytes, expect);
+  return mismatch ? corrupt(mismatch.offset, mismatch.reason) : header;
 }
 
 function checkHeaderAgainstChain(

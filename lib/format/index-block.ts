@@ -27,13 +27,15 @@ export const INDEX_HEADER_BYTES = 4 + 4 + 4 + 4;
 export const INDEX_COMMIT_ENTRY_BYTES = 4 + 4 + 8;
 export const INDEX_STREAM_ENTRY_HEADER_BYTES = 2 + 2 + 4 + 8;
 
+/** One stream's entry, as the writer gives it and as `indexedStreams` expands a decoded index. */
 export interface IndexedStream {
   streamId: string;
   firstVersion: number;
   eventOffsets: Uint32Array;
 }
 
-export interface SegmentIndex {
+/** What encodeIndexBlock takes: the index in the writer's natural shape. */
+export interface IndexBlockInput {
   eventCount: number;
   commitOffsets: Uint32Array;
   commitPositionDeltas: Uint32Array;
@@ -41,7 +43,44 @@ export interface SegmentIndex {
   streams: IndexedStream[];
 }
 
-export function encodeIndexBlock(index: SegmentIndex): Buffer {
+/**
+ * A decoded index block, flat: no object per stream, so that a store of 100k streams in many
+ * segments holds a few typed arrays per segment rather than an object and an array per stream
+ * per segment. Stream `i` has `streamEventCounts[i]` events from version `streamFirstVersions[i]`,
+ * whose record offsets are `eventOffsets[streamEventStarts[i] ...]`; its id is `streamIdAt(index, i)`.
+ */
+export interface SegmentIndex {
+  eventCount: number;
+  commitOffsets: Uint32Array;
+  commitPositionDeltas: Uint32Array;
+  commitRecordedAtMs: Float64Array;
+  streamCount: number;
+  streamFirstVersions: Float64Array;
+  streamEventStarts: Uint32Array;
+  streamEventCounts: Uint32Array;
+  eventOffsets: Uint32Array;
+  /** Every stream id's UTF-8 bytes, back to back; stream i ends at streamIdEnds[i]. */
+  streamIdBytes: Buffer;
+  streamIdEnds: Uint32Array;
+}
+
+export function streamIdAt(index: SegmentIndex, i: number): string {
+  return index.streamIdBytes.toString('utf8', i === 0 ? 0 : (index.streamIdEnds[i - 1] ?? 0), index.streamIdEnds[i] ?? 0);
+}
+
+/** The decoded index as one object per stream (tests and tools; the store uses the flat arrays). */
+export function indexedStreams(index: SegmentIndex): IndexedStream[] {
+  return Array.from({ length: index.streamCount }, (_, i) => {
+    const start = index.streamEventStarts[i] ?? 0;
+    return {
+      streamId: streamIdAt(index, i),
+      firstVersion: index.streamFirstVersions[i] ?? 0,
+      eventOffsets: index.eventOffsets.slice(start, start + (index.streamEventCounts[i] ?? 0)),
+    };
+  });
+}
+
+export function encodeIndexBlock(index: IndexBlockInput): Buffer {
   const streamIds = index.streams.map((stream) => Buffer.from(stream.streamId, 'utf8'));
   let length = INDEX_HEADER_BYTES + index.commitOffsets.length * INDEX_COMMIT_ENTRY_BYTES;
   index.streams.forEach((stream, i) => {
@@ -86,14 +125,12 @@ export function decodeIndexBlock(bytes: Buffer): SegmentIndex | FormatError {
   if (streamCount * INDEX_STREAM_ENTRY_HEADER_BYTES > bytes.length - commitsEnd) return fail(8, `stream count ${streamCount} runs past the block`);
   const commits = decodeCommitTable(bytes, commitCount);
   if (commits instanceof FormatError) return commits;
-  const streams = decodeStreamTable(bytes, commitsEnd, streamCount);
+  const streams = decodeStreamTable(bytes, commitsEnd, streamCount, eventCount);
   if (streams instanceof FormatError) return streams;
-  const indexed = streams.reduce((sum, stream) => sum + stream.eventOffsets.length, 0);
-  if (indexed !== eventCount) return fail(12, `event count ${eventCount} does not match the ${indexed} indexed events`);
-  return { eventCount, ...commits, streams };
+  return { eventCount, ...commits, ...streams };
 }
 
-function decodeCommitTable(bytes: Buffer, commitCount: number): Omit<SegmentIndex, 'eventCount' | 'streams'> | FormatError {
+function decodeCommitTable(bytes: Buffer, commitCount: number): Pick<SegmentIndex, 'commitOffsets' | 'commitPositionDeltas' | 'commitRecordedAtMs'> | FormatError {
   const commitOffsets = new Uint32Array(commitCount);
   const commitPositionDeltas = new Uint32Array(commitCount);
   const commitRecordedAtMs = new Float64Array(commitCount);
@@ -107,25 +144,43 @@ function decodeCommitTable(bytes: Buffer, commitCount: number): Omit<SegmentInde
   return { commitOffsets, commitPositionDeltas, commitRecordedAtMs };
 }
 
-function decodeStreamTable(bytes: Buffer, start: number, streamCount: number): IndexedStream[] | FormatError {
+type StreamTableFields = Omit<SegmentIndex, 'eventCount' | 'commitOffsets' | 'commitPositionDeltas' | 'commitRecordedAtMs'>;
+
+function decodeStreamTable(bytes: Buffer, start: number, streamCount: number, eventCount: number): StreamTableFields | FormatError {
   const fail = (offset: number, reason: string) => new FormatError('index block', offset, reason);
-  const streams: IndexedStream[] = [];
+  // Every event takes 4 bytes after the stream headers: a count the bytes cannot hold is refused before allocating.
+  if (eventCount > (bytes.length - start - streamCount * INDEX_STREAM_ENTRY_HEADER_BYTES) / 4) return fail(12, `event count ${eventCount} runs past the block`);
+  const streamFirstVersions = new Float64Array(streamCount);
+  const streamEventStarts = new Uint32Array(streamCount);
+  const streamEventCounts = new Uint32Array(streamCount);
+  const streamIdEnds = new Uint32Array(streamCount);
+  const eventOffsets = new Uint32Array(eventCount);
+  const idParts: Buffer[] = [];
+  let idBytes = 0;
+  let events = 0;
   let cursor = start;
   for (let i = 0; i < streamCount; i++) {
     if (bytes.length - cursor < INDEX_STREAM_ENTRY_HEADER_BYTES) return fail(cursor, 'stream entry runs past the block');
     const idLength = bytes.readUInt16LE(cursor);
-    const eventCount = bytes.readUInt32LE(cursor + 4);
+    const count = bytes.readUInt32LE(cursor + 4);
     const firstVersion = readU64(bytes, cursor + 8);
     if (idLength === 0 || idLength > MAX_STREAM_ID_BYTES) return fail(cursor, 'stream id length out of range');
     if (firstVersion < 0) return fail(cursor + 8, 'first version above 2^53');
     const idStart = cursor + INDEX_STREAM_ENTRY_HEADER_BYTES;
     const offsetsStart = idStart + idLength;
-    if (eventCount === 0 || eventCount > (bytes.length - offsetsStart) / 4) return fail(cursor + 4, `stream event count ${eventCount} out of range`);
-    const eventOffsets = new Uint32Array(eventCount);
-    for (let j = 0; j < eventCount; j++) eventOffsets[j] = bytes.readUInt32LE(offsetsStart + j * 4);
-    streams.push({ streamId: bytes.toString('utf8', idStart, offsetsStart), firstVersion, eventOffsets });
-    cursor = offsetsStart + eventCount * 4;
+    if (count === 0 || count > (bytes.length - offsetsStart) / 4) return fail(cursor + 4, `stream event count ${count} out of range`);
+    if (count > eventCount - events) return fail(12, `event count ${eventCount} does not match the indexed events`);
+    for (let j = 0; j < count; j++) eventOffsets[events + j] = bytes.readUInt32LE(offsetsStart + j * 4);
+    idParts.push(bytes.subarray(idStart, offsetsStart));
+    idBytes += idLength;
+    streamIdEnds[i] = idBytes;
+    streamFirstVersions[i] = firstVersion;
+    streamEventStarts[i] = events;
+    streamEventCounts[i] = count;
+    events += count;
+    cursor = offsetsStart + count * 4;
   }
   if (cursor !== bytes.length) return fail(cursor, 'bytes left after the last stream entry');
-  return streams;
+  if (events !== eventCount) return fail(12, `event count ${eventCount} does not match the ${events} indexed events`);
+  return { streamCount, streamFirstVersions, streamEventStarts, streamEventCounts, eventOffsets, streamIdBytes: Buffer.concat(idParts, idBytes), streamIdEnds };
 }

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { genesisHash } from '../chain/genesis';
-import { validateSegment } from '../chain/validate-segment';
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
-import { decodeSegmentHeader, parseNumberedFileName, SegmentHeader, SegmentIndex, STORE_ID_BYTES } from '../format';
-import { FileSystem } from './file-system';
+import { decodeSegmentHeader, parseNumberedFileName, SEGMENT_HEADER_BYTES, SegmentHeader, SegmentIndex, STORE_ID_BYTES } from '../format';
+import { FileSystem, readFully } from './file-system';
 import { ChainTail, readJournal, ReadJournal } from './journal-reader';
 import { ChainstoreLogger } from './logger';
 import { ignoreMissing } from './sealer';
+import { checkSegmentFile } from './segment-file-check';
 import { StoreLayout } from './store-layout';
 
 export interface SealedSegment {
@@ -99,7 +99,9 @@ export async function findStoreId(
   journalNumbers: number[],
 ): Promise<Buffer | undefined> {
   if (segmentNumbers.length > 0) {
-    const header = decodeSegmentHeader(await fileSystem.readFile(layout.segmentPath(1)));
+    const fd = await fileSystem.open(layout.segmentPath(1), 'r');
+    const headerBytes = await readFully(fileSystem, fd, SEGMENT_HEADER_BYTES, 0).finally(() => fileSystem.close(fd));
+    const header = decodeSegmentHeader(headerBytes);
     if (header instanceof FormatError) throw new CorruptionError(StoreLayout.segmentName(1), header.offset, header.reason);
     return header.storeId;
   }
@@ -123,8 +125,7 @@ async function validateSegments(
   for (const segmentNumber of segmentNumbers) {
     const name = StoreLayout.segmentName(segmentNumber);
     const path = layout.segmentPath(segmentNumber);
-    const bytes = await fileSystem.readFile(path);
-    const valid = validateSegment(bytes, {
+    const valid = await checkSegmentFile(fileSystem, path, {
       name,
       storeId,
       segmentNumber,
@@ -133,7 +134,6 @@ async function validateSegments(
       previousCommitHash: tail.lastCommitHash,
       previousRecordedAtMs: tail.lastRecordedAtMs,
     });
-    if (valid instanceof CorruptionError) throw valid;
     segments.push({ segmentNumber, name, path, ...valid });
     previousEndMarker = valid.endMarker;
     tail = {

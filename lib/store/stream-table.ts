@@ -1,11 +1,10 @@
-import { SegmentIndex } from '../format';
+import { SegmentIndex, streamIdAt } from '../format';
 
-/** Where some consecutive versions of one stream are: file offsets of their records in one file. */
-interface StreamChunk {
-  source: 'segment' | 'journal';
+/** Consecutive versions of one stream still in a journal: file offsets of their records. */
+interface JournalChunk {
   segmentNumber: number;
   firstVersion: number;
-  offsets: Uint32Array | number[];
+  offsets: number[];
 }
 
 export interface EventLocation {
@@ -20,34 +19,41 @@ interface PendingEvent {
   id: string;
 }
 
+/** Kept small on purpose: a store may hold millions of streams. */
 class StreamState {
   /** Last version readers may see. */
   durableVersion = -1;
   /** Last version assigned, pending commits included: what the next append follows. */
   acceptedVersion = -1;
-  readonly chunks: StreamChunk[] = [];
+  /** Sealed chunks as pairs (segment number, entry of the stream in that segment's index), in version order. */
+  sealed: number[] | undefined;
+  /** Chunks still in journals, in version order, after every sealed chunk. */
+  journal: JournalChunk[] | undefined;
   /** Events accepted but not yet durable, with their ids, for retries that arrive meanwhile. */
-  pending: PendingEvent[] = [];
+  pending: PendingEvent[] | undefined;
 }
 
 /**
  * Every stream's version and where its durable events are, built at open from the segments' index
  * blocks and the journals' commits (no event of a sealed segment is decoded), then kept up to date
- * as commits become durable and journals are sealed.
+ * as commits become durable and journals are sealed. Sealed events are located through the
+ * segments' flat index arrays: per stream, only two numbers per segment it appears in.
  */
 export class StreamTable {
   private readonly streams = new Map<string, StreamState>();
+  private readonly segments = new Map<number, SegmentIndex>();
 
   get streamCount(): number {
     return this.streams.size;
   }
 
   addSealedSegment(segmentNumber: number, index: SegmentIndex): void {
-    for (const indexed of index.streams) {
-      const state = this.state(indexed.streamId);
-      state.chunks.push({ source: 'segment', segmentNumber, firstVersion: indexed.firstVersion, offsets: indexed.eventOffsets });
-      const last = indexed.firstVersion + indexed.eventOffsets.length - 1;
-      state.durableVersion = last;
+    this.segments.set(segmentNumber, index);
+    for (let entry = 0; entry < index.streamCount; entry++) {
+      const state = this.state(streamIdAt(index, entry));
+      (state.sealed ??= []).push(segmentNumber, entry);
+      const last = (index.streamFirstVersions[entry] as number) + (index.streamEventCounts[entry] as number) - 1;
+      state.durableVersion = Math.max(state.durableVersion, last);
       state.acceptedVersion = Math.max(state.acceptedVersion, last);
     }
   }
@@ -55,16 +61,15 @@ export class StreamTable {
   /** Records a durable event of a journal. */
   addJournalEvent(streamId: string, version: number, segmentNumber: number, offset: number): void {
     const state = this.state(streamId);
-    const last = state.chunks[state.chunks.length - 1];
-    if (last && last.source === 'journal' && last.segmentNumber === segmentNumber) {
-      (last.offsets as number[]).push(offset);
-    } else {
-      state.chunks.push({ source: 'journal', segmentNumber, firstVersion: version, offsets: [offset] });
-    }
+    const chunks = (state.journal ??= []);
+    const last = chunks[chunks.length - 1];
+    if (last && last.segmentNumber === segmentNumber) last.offsets.push(offset);
+    else chunks.push({ segmentNumber, firstVersion: version, offsets: [offset] });
     state.durableVersion = version;
     state.acceptedVersion = Math.max(state.acceptedVersion, version);
-    if (state.pending.length > 0 && (state.pending[0] as PendingEvent).version <= version) {
-      state.pending = state.pending.filter((event) => event.version > version);
+    if (state.pending && (state.pending[0] as PendingEvent).version <= version) {
+      const still = state.pending.filter((event) => event.version > version);
+      state.pending = still.length > 0 ? still : undefined;
     }
   }
 
@@ -73,13 +78,15 @@ export class StreamTable {
    * have read every commit of that journal: the segment's index then adds the versions it missed.
    */
   replaceJournal(segmentNumber: number, index: SegmentIndex): void {
-    for (const indexed of index.streams) {
-      const state = this.state(indexed.streamId);
-      const chunk: StreamChunk = { source: 'segment', segmentNumber, firstVersion: indexed.firstVersion, offsets: indexed.eventOffsets };
-      const at = state.chunks.findIndex((existing) => existing.segmentNumber === segmentNumber);
-      if (at >= 0) state.chunks[at] = chunk;
-      else state.chunks.push(chunk);
-      const last = indexed.firstVersion + indexed.eventOffsets.length - 1;
+    this.segments.set(segmentNumber, index);
+    for (let entry = 0; entry < index.streamCount; entry++) {
+      const state = this.state(streamIdAt(index, entry));
+      if (state.journal) {
+        const rest = state.journal.filter((chunk) => chunk.segmentNumber !== segmentNumber);
+        state.journal = rest.length > 0 ? rest : undefined;
+      }
+      (state.sealed ??= []).push(segmentNumber, entry);
+      const last = (index.streamFirstVersions[entry] as number) + (index.streamEventCounts[entry] as number) - 1;
       state.durableVersion = Math.max(state.durableVersion, last);
       state.acceptedVersion = Math.max(state.acceptedVersion, last);
     }
@@ -89,7 +96,8 @@ export class StreamTable {
   accept(streamId: string, events: ReadonlyArray<{ id: string; position: number }>): number {
     const state = this.state(streamId);
     const firstVersion = state.acceptedVersion + 1;
-    events.forEach((event, i) => state.pending.push({ version: firstVersion + i, position: event.position, id: event.id }));
+    const pending = (state.pending ??= []);
+    events.forEach((event, i) => pending.push({ version: firstVersion + i, position: event.position, id: event.id }));
     state.acceptedVersion += events.length;
     return firstVersion;
   }
@@ -109,15 +117,22 @@ export class StreamTable {
   locate(streamId: string, version: number): EventLocation | undefined {
     const state = this.streams.get(streamId);
     if (!state || version < 0 || version > state.durableVersion) return undefined;
-    const chunks = state.chunks;
+    for (const chunk of state.journal ?? []) {
+      const at = version - chunk.firstVersion;
+      if (at >= 0 && at < chunk.offsets.length) return { source: 'journal', segmentNumber: chunk.segmentNumber, offset: chunk.offsets[at] as number };
+    }
+    const sealed = state.sealed ?? [];
     let low = 0;
-    let high = chunks.length - 1;
+    let high = sealed.length / 2 - 1;
     while (low <= high) {
       const middle = (low + high) >>> 1;
-      const chunk = chunks[middle] as StreamChunk;
-      if (version < chunk.firstVersion) high = middle - 1;
-      else if (version >= chunk.firstVersion + chunk.offsets.length) low = middle + 1;
-      else return { source: chunk.source, segmentNumber: chunk.segmentNumber, offset: chunk.offsets[version - chunk.firstVersion] as number };
+      const segmentNumber = sealed[2 * middle] as number;
+      const index = this.segments.get(segmentNumber) as SegmentIndex;
+      const entry = sealed[2 * middle + 1] as number;
+      const firstVersion = index.streamFirstVersions[entry] as number;
+      if (version < firstVersion) high = middle - 1;
+      else if (version >= firstVersion + (index.streamEventCounts[entry] as number)) low = middle + 1;
+      else return { source: 'segment', segmentNumber, offset: index.eventOffsets[(index.streamEventStarts[entry] as number) + version - firstVersion] as number };
     }
     return undefined;
   }

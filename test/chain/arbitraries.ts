@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { EncodeCommitInput, EventRecordParts, MAX_SAFE_U64, MAX_STREAM_ID_BYTES, SegmentIndex } from '../../lib/format';
+import { EncodeCommitInput, EventRecordParts, IndexBlockInput, MAX_SAFE_U64, MAX_STREAM_ID_BYTES } from '../../lib/format';
 
 /** A u64 field's value: anything the format accepts, its bounds most of all. */
 export const safeU64 = fc.oneof(fc.constantFrom(0, 1, 0xffff_ffff, 0x1_0000_0000, MAX_SAFE_U64), fc.maxSafeNat());
@@ -39,7 +39,7 @@ export function commitInput(maxEvents = 4): fc.Arbitrary<EncodeCommitInput> {
 }
 
 /** An index block's contents: commits and streams whose counts agree. */
-export const segmentIndex: fc.Arbitrary<SegmentIndex> = fc
+export const segmentIndex: fc.Arbitrary<IndexBlockInput> = fc
   .record({
     commits: fc.array(fc.record({ offset: fc.nat({ max: 0xffff_ffff }), delta: fc.nat({ max: 0xffff_ffff }), recordedAtMs: safeU64 }), { maxLength: 8 }),
     streams: fc.array(
