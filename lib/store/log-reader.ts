@@ -56,7 +56,7 @@ export class LogReader {
       if (!forwards) records.reverse();
       for (const record of records) {
         const inRange = forwards ? record.position >= from && record.position <= bound : record.position <= from && record.position >= bound;
-        if (inRange && passes(record, filter)) events.push(toRecordedEvent(record, fileName(part), start));
+        if (inRange && passes(record, filter)) events.push(toRecordedEvent(record, part, start));
       }
     }
     if (forwards) {
@@ -84,7 +84,7 @@ export class LogReader {
         continue;
       }
       bytesRead += record.recordLength;
-      events.push(toRecordedEvent(record, this.pathOf(location), location.offset));
+      events.push(toRecordedEvent(record, this.nameOf(location), location.offset));
     }
     return { events, next: -1 };
   }

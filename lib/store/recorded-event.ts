@@ -1,16 +1,30 @@
 import { CorruptionError } from '../errors/corruption.error';
 import { EventRecord } from '../format';
+import { StoreLayout } from '../segment';
 import { RecordedEvent } from './types';
 
-const EMPTY_METADATA = '{}';
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
+/** 8-4-4-4-12 hex; a lookup per byte rather than a Buffer, a hex string and five slices. */
 export function uuidFromBytes(bytes: Uint8Array): string {
-  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  let text = '';
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) text += '-';
+    text += HEX[bytes[i] as number];
+  }
+  return text;
+}
+
+/** A file by name, or a log part whose name is made only if an error needs it (not once per event). */
+export type FileRef = string | { source: 'segment' | 'journal'; segmentNumber: number };
+
+function nameOf(file: FileRef): string {
+  if (typeof file === 'string') return file;
+  return file.source === 'segment' ? StoreLayout.segmentName(file.segmentNumber) : StoreLayout.journalName(file.segmentNumber);
 }
 
 /** The public shape of a decoded record: JSON parsed, id as a UUID string, recordedAt as a Date. */
-export function toRecordedEvent(record: EventRecord, file: string, offset: number): RecordedEvent {
+export function toRecordedEvent(record: EventRecord, file: FileRef, offset: number): RecordedEvent {
   try {
     return {
       id: uuidFromBytes(record.id),
@@ -19,10 +33,10 @@ export function toRecordedEvent(record: EventRecord, file: string, offset: numbe
       position: record.position,
       type: record.type,
       data: JSON.parse(record.data.toString('utf8')) as unknown,
-      metadata: JSON.parse(record.metadata.length === 0 ? EMPTY_METADATA : record.metadata.toString('utf8')) as Record<string, unknown>,
+      metadata: record.metadata.length === 0 ? {} : (JSON.parse(record.metadata.toString('utf8')) as Record<string, unknown>),
       recordedAt: new Date(record.recordedAtMs),
     };
   } catch (error) {
-    throw new CorruptionError(file, offset, `event ${record.position} holds JSON that does not parse: ${(error as Error).message}`);
+    throw new CorruptionError(nameOf(file), offset, `event ${record.position} holds JSON that does not parse: ${(error as Error).message}`);
   }
 }

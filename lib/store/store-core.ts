@@ -236,7 +236,7 @@ export class StoreCore {
       const part = this.journalPart(commit);
       part.add({ offset: commit.journalOffset, length: commit.block.length, firstPosition: commit.firstPosition, eventCount: commit.eventCount, recordedAtMs: commit.recordedAtMs });
       const records = this.indexJournalCommit(commit.block, commit.segmentNumber, commit.journalOffset);
-      if (this.liveListeners.size > 0) for (const record of records) live.push(toRecordedEvent(record, part.path, commit.journalOffset));
+      if (this.liveListeners.size > 0) for (const record of records) live.push(toRecordedEvent(record, part, commit.journalOffset));
     }
     if (live.length > 0) for (const listener of [...this.liveListeners]) listener(live);
   }

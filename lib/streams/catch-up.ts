@@ -1,6 +1,6 @@
 import { Observable, Subscriber } from 'rxjs';
 import { EventFilter, passes, RecordedEvent, StoreCore } from '../store';
-import { yieldToEventLoop } from './chunked-reads';
+import { EventTransform, yieldToEventLoop } from './chunked-reads';
 
 /**
  * The catch-up pattern shared by both subscriptions: read history in chunks until the reader's
@@ -44,7 +44,7 @@ function catchUpObservable(core: StoreCore, createCatchUp: () => CatchUp): Obser
   });
 }
 
-export function subscribeToAll(core: StoreCore, fromPosition: number | 'start' | 'end' | undefined, filter?: EventFilter): Observable<RecordedEvent> {
+export function subscribeToAll(core: StoreCore, transform: EventTransform, fromPosition: number | 'start' | 'end' | undefined, filter?: EventFilter): Observable<RecordedEvent> {
   return catchUpObservable(core, () => {
     let cursor = fromPosition === 'end' ? core.durableNextPosition : fromPosition === 'start' || fromPosition === undefined ? 0 : fromPosition;
     return {
@@ -52,7 +52,7 @@ export function subscribeToAll(core: StoreCore, fromPosition: number | 'start' |
       readHistory: async (subscriber, isStopped) => {
         const head = core.durableNextPosition;
         for (const chunk of core.logChunks(cursor, head - 1, 'forwards', filter)) {
-          for (const event of chunk.events) subscriber.next(event);
+          for (const event of chunk.events) subscriber.next(transform(event));
           cursor = chunk.next < 0 ? head : chunk.next;
           await yieldToEventLoop();
           if (isStopped()) return;
@@ -62,13 +62,13 @@ export function subscribeToAll(core: StoreCore, fromPosition: number | 'start' |
       onLive: (subscriber, event) => {
         if (event.position < cursor) return;
         cursor = event.position + 1;
-        if (passes(event, filter)) subscriber.next(event);
+        if (passes(event, filter)) subscriber.next(transform(event));
       },
     };
   });
 }
 
-export function subscribeToStream(core: StoreCore, streamId: string, fromVersion: number | 'start' | 'end' | undefined): Observable<RecordedEvent> {
+export function subscribeToStream(core: StoreCore, transform: EventTransform, streamId: string, fromVersion: number | 'start' | 'end' | undefined): Observable<RecordedEvent> {
   return catchUpObservable(core, () => {
     let cursor = fromVersion === 'end' ? core.durableStreamVersion(streamId) + 1 : fromVersion === 'start' || fromVersion === undefined ? 0 : fromVersion;
     return {
@@ -76,7 +76,7 @@ export function subscribeToStream(core: StoreCore, streamId: string, fromVersion
       readHistory: async (subscriber, isStopped) => {
         const last = core.durableStreamVersion(streamId);
         for (const chunk of core.streamChunks(streamId, cursor, last, 'forwards', Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY)) {
-          for (const event of chunk.events) subscriber.next(event);
+          for (const event of chunk.events) subscriber.next(transform(event));
           cursor = chunk.next < 0 ? last + 1 : chunk.next;
           await yieldToEventLoop();
           if (isStopped()) return;
@@ -86,7 +86,7 @@ export function subscribeToStream(core: StoreCore, streamId: string, fromVersion
       onLive: (subscriber, event) => {
         if (event.streamId !== streamId || event.version < cursor) return;
         cursor = event.version + 1;
-        subscriber.next(event);
+        subscriber.next(transform(event));
       },
     };
   });

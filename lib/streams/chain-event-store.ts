@@ -1,4 +1,4 @@
-import { map, Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import {
   AppendOptions,
@@ -49,34 +49,34 @@ export class ChainEventStore extends EventStore {
 
   readStream(streamId: string, options: ReadStreamOptions = {}): Observable<RecordedEvent> {
     checkReadStreamOptions(streamId, options);
-    return readAsObservable(() => resolveStreamRead(this.core, streamId, options), streamChunkSource(this.core, streamId)).pipe(map(this.decode));
+    return readAsObservable(() => resolveStreamRead(this.core, streamId, options), streamChunkSource(this.core, streamId, this.decode));
   }
 
   readAll(options: ReadAllOptions = {}): Observable<RecordedEvent> {
     checkReadAllOptions(options);
-    return readAsObservable(() => resolveAllRead(this.core, options), logChunkSource(this.core)).pipe(map(this.decode));
+    return readAsObservable(() => resolveAllRead(this.core, options), logChunkSource(this.core, this.decode));
   }
 
   iterateStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
     checkReadStreamOptions(streamId, options);
-    return mapIterable(readAsIterable(() => resolveStreamRead(this.core, streamId, options), streamChunkSource(this.core, streamId)), this.decode);
+    return readAsIterable(() => resolveStreamRead(this.core, streamId, options), streamChunkSource(this.core, streamId, this.decode));
   }
 
   iterateAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     checkReadAllOptions(options);
-    return mapIterable(readAsIterable(() => resolveAllRead(this.core, options), logChunkSource(this.core)), this.decode);
+    return readAsIterable(() => resolveAllRead(this.core, options), logChunkSource(this.core, this.decode));
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Observable<RecordedEvent> {
     checkStart('fromPosition', options.fromPosition);
     checkFilter(options.filter);
-    return subscribeToAll(this.core, options.fromPosition, options.filter).pipe(map(this.decode));
+    return subscribeToAll(this.core, this.decode, options.fromPosition, options.filter);
   }
 
   subscribeToStream(streamId: string, options: SubscribeToStreamOptions = {}): Observable<RecordedEvent> {
     checkStreamId(streamId);
     checkStart('fromVersion', options.fromVersion);
-    return subscribeToStream(this.core, streamId, options.fromVersion).pipe(map(this.decode));
+    return subscribeToStream(this.core, this.decode, streamId, options.fromVersion);
   }
 
   async streamVersion(streamId: string): Promise<number> {
@@ -95,10 +95,6 @@ export class ChainEventStore extends EventStore {
   close(): Promise<void> {
     return this.core.close();
   }
-}
-
-async function* mapIterable<T, U>(source: AsyncIterable<T>, transform: (item: T) => U): AsyncGenerator<U> {
-  for await (const item of source) yield transform(item);
 }
 
 function checkStart(option: string, value: unknown): void {

@@ -4,12 +4,23 @@ import { ResolvedRead } from './read-options';
 
 export type ChunkSource = (read: ResolvedRead) => Iterable<Chunk>;
 
-export function logChunkSource(core: StoreCore): ChunkSource {
-  return (read) => core.logChunks(read.from, read.bound, read.direction, read.filter);
+export type EventTransform = (event: RecordedEvent) => RecordedEvent;
+
+export function logChunkSource(core: StoreCore, transform: EventTransform): ChunkSource {
+  return (read) => transformChunks(core.logChunks(read.from, read.bound, read.direction, read.filter), transform);
 }
 
-export function streamChunkSource(core: StoreCore, streamId: string): ChunkSource {
-  return (read) => core.streamChunks(streamId, read.from, read.bound, read.direction, read.maxPosition, read.maxCount);
+export function streamChunkSource(core: StoreCore, streamId: string, transform: EventTransform): ChunkSource {
+  return (read) => transformChunks(core.streamChunks(streamId, read.from, read.bound, read.direction, read.maxPosition, read.maxCount), transform);
+}
+
+/** Applies `transform` (the event-type registry) to each chunk in place: no operator per event. */
+function* transformChunks(chunks: Iterable<Chunk>, transform: EventTransform): Generator<Chunk> {
+  for (const chunk of chunks) {
+    const events = chunk.events;
+    for (let i = 0; i < events.length; i++) events[i] = transform(events[i] as RecordedEvent);
+    yield chunk;
+  }
 }
 
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -60,6 +60,11 @@ export class EventTypeRegistry {
     this.upcasters.set(type, list);
   }
 
+  /** True when no class and no upcaster is registered: reads can skip decode. */
+  get isEmpty(): boolean {
+    return this.classes.size === 0 && this.upcasters.size === 0;
+  }
+
   /** Forgets every class and upcaster (tests, hot reloads). */
   clear(): void {
     this.classes.clear();
@@ -68,6 +73,7 @@ export class EventTypeRegistry {
 
   /** The event as the application sees it: upcast, then an instance of its registered class. */
   decode(event: RecordedEvent): RecordedEvent {
+    if (this.isEmpty) return event;
     let { type, data } = event;
     for (let steps = 0, list = this.upcasters.get(type); list; list = this.upcasters.get(type)) {
       let renamed = false;
