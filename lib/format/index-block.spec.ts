@@ -9,6 +9,7 @@ import {
   INDEX_HEADER_BYTES,
   INDEX_MAGIC,
   INDEX_STREAM_ENTRY_HEADER_BYTES,
+  findStream,
   IndexBlockInput,
   indexedStreams,
   SegmentIndex,
@@ -66,7 +67,8 @@ describe('index block', () => {
   it('decodes what it encodes', () => {
     fc.assert(
       fc.property(segmentIndex, (index) => {
-        expect(asInput(decodeIndexBlock(encodeIndexBlock(index)) as SegmentIndex)).toEqual(index);
+        const byId = [...index.streams].sort((a, b) => Buffer.compare(Buffer.from(a.streamId), Buffer.from(b.streamId)));
+        expect(asInput(decodeIndexBlock(encodeIndexBlock(index)) as SegmentIndex)).toEqual({ ...index, streams: byId });
       }),
       FUZZ_RUNS,
     );
@@ -130,11 +132,32 @@ describe('index block', () => {
     );
   });
 
+  it('sorts stream entries by id bytes, finds each by binary search, and refuses ids out of order', () => {
+    const ids = ['zeta', 'alpha', 'Beta', 'alpha-2', 'é', 'a'];
+    const streams = ids.map((streamId, i) => ({ streamId, firstVersion: i, eventOffsets: Uint32Array.from([400 + i]) }));
+    const bytes = encodeIndexBlock({ ...sample, eventCount: ids.length, streams });
+    const index = decodeIndexBlock(bytes) as SegmentIndex;
+    expect(indexedStreams(index).map((stream) => stream.streamId)).toEqual(['Beta', 'a', 'alpha', 'alpha-2', 'zeta', 'é']);
+    for (const [i, streamId] of ids.entries()) {
+      const entry = findStream(index, Buffer.from(streamId));
+      expect(index.streamFirstVersions[entry]).toBe(i);
+    }
+    expect(findStream(index, Buffer.from('alph'))).toBe(-1);
+    expect(findStream(index, Buffer.from('zz'))).toBe(-1);
+    // Renaming the first id to one that sorts after the second breaks the order.
+    const firstId = INDEX_HEADER_BYTES + 2 * INDEX_COMMIT_ENTRY_BYTES + INDEX_STREAM_ENTRY_HEADER_BYTES;
+    expect(bytes.toString('utf8', firstId, firstId + 4)).toBe('Beta');
+    bytes.write('zzzz', firstId, 'utf8');
+    expect(decodeIndexBlock(bytes)).toMatchObject({ reason: 'stream ids are not in ascending order' });
+  });
+
   it('decodes a stream id that is not valid UTF-8 to U+FFFD: the index does not check UTF-8', () => {
     const bytes = encodeIndexBlock(sample);
-    const idOffset = INDEX_HEADER_BYTES + 2 * INDEX_COMMIT_ENTRY_BYTES + INDEX_STREAM_ENTRY_HEADER_BYTES;
+    // The last entry's id ("bb"): 0xff 'b' still sorts after "a", so only the UTF-8 is broken.
+    const idOffset = INDEX_HEADER_BYTES + 2 * INDEX_COMMIT_ENTRY_BYTES + (INDEX_STREAM_ENTRY_HEADER_BYTES + 1 + 2 * 4) + INDEX_STREAM_ENTRY_HEADER_BYTES;
+    expect(bytes.toString('utf8', idOffset, idOffset + 2)).toBe('bb');
     bytes[idOffset] = 0xff;
-    expect(streamIdAt(decodeIndexBlock(bytes) as SegmentIndex, 0)).toBe('\ufffd');
+    expect(streamIdAt(decodeIndexBlock(bytes) as SegmentIndex, 1)).toBe('\ufffdb');
   });
 
   it('returns a FormatError or a value for random bytes behind a valid magic, never an exception', () => {

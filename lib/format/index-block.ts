@@ -14,7 +14,7 @@ import { MAX_STREAM_ID_BYTES } from './event-record';
  *     offset:        u32  // file offset of the commit block
  *     positionDelta: u32  // its first position minus the segment's first position
  *     recordedAt:    u64  // ms since the Unix epoch
- *   streams:      streamCount entries, in order of first appearance, of
+ *   streams:      streamCount entries, sorted by stream id (bytewise, ascending, no duplicate), of
  *     streamIdLength: u16
  *     reserved:       u16  // zero
  *     eventCount:     u32  // events of this stream in the segment, at least 1
@@ -64,6 +64,20 @@ export interface SegmentIndex {
   streamIdEnds: Uint32Array;
 }
 
+/** Entry of `streamId` (its UTF-8 bytes) in the index, or -1: a binary search over the sorted ids. */
+export function findStream(index: SegmentIndex, streamId: Buffer): number {
+  let low = 0;
+  let high = index.streamCount - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const order = streamId.compare(index.streamIdBytes, middle === 0 ? 0 : (index.streamIdEnds[middle - 1] as number), index.streamIdEnds[middle] as number);
+    if (order === 0) return middle;
+    if (order < 0) high = middle - 1;
+    else low = middle + 1;
+  }
+  return -1;
+}
+
 export function streamIdAt(index: SegmentIndex, i: number): string {
   return index.streamIdBytes.toString('utf8', i === 0 ? 0 : (index.streamIdEnds[i - 1] ?? 0), index.streamIdEnds[i] ?? 0);
 }
@@ -80,8 +94,14 @@ export function indexedStreams(index: SegmentIndex): IndexedStream[] {
   });
 }
 
-export function encodeIndexBlock(index: IndexBlockInput): Buffer {
-  const streamIds = index.streams.map((stream) => Buffer.from(stream.streamId, 'utf8'));
+/**
+ * Encodes the block with its stream entries sorted by id bytes, whatever the input order: a stream
+ * is then found by binary search (findStream), with nothing to build when a store opens.
+ */
+export function encodeIndexBlock(input: IndexBlockInput): Buffer {
+  const byId = input.streams.map((stream) => ({ stream, id: Buffer.from(stream.streamId, 'utf8') })).sort((a, b) => Buffer.compare(a.id, b.id));
+  const index = { ...input, streams: byId.map((entry) => entry.stream) };
+  const streamIds = byId.map((entry) => entry.id);
   let length = INDEX_HEADER_BYTES + index.commitOffsets.length * INDEX_COMMIT_ENTRY_BYTES;
   index.streams.forEach((stream, i) => {
     length += INDEX_STREAM_ENTRY_HEADER_BYTES + (streamIds[i]?.length ?? 0) + stream.eventOffsets.length * 4;
@@ -171,7 +191,10 @@ function decodeStreamTable(bytes: Buffer, start: number, streamCount: number, ev
     if (count === 0 || count > (bytes.length - offsetsStart) / 4) return fail(cursor + 4, `stream event count ${count} out of range`);
     if (count > eventCount - events) return fail(12, `event count ${eventCount} does not match the indexed events`);
     for (let j = 0; j < count; j++) eventOffsets[events + j] = bytes.readUInt32LE(offsetsStart + j * 4);
-    idParts.push(bytes.subarray(idStart, offsetsStart));
+    const id = bytes.subarray(idStart, offsetsStart);
+    const previous = idParts[idParts.length - 1];
+    if (previous !== undefined && Buffer.compare(previous, id) >= 0) return fail(idStart, 'stream ids are not in ascending order');
+    idParts.push(id);
     idBytes += idLength;
     streamIdEnds[i] = idBytes;
     streamFirstVersions[i] = firstVersion;

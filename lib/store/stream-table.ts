@@ -1,4 +1,4 @@
-import { SegmentIndex, streamIdAt } from '../format';
+import { findStream, SegmentIndex } from '../format';
 
 /** Consecutive versions of one stream still in a journal: file offsets of their records. */
 interface JournalChunk {
@@ -21,51 +21,55 @@ interface PendingEvent {
 
 /** Kept small on purpose: a store may hold millions of streams. */
 class StreamState {
-  /** Last version readers may see. */
-  durableVersion = -1;
-  /** Last version assigned, pending commits included: what the next append follows. */
-  acceptedVersion = -1;
   /** Sealed chunks as pairs (segment number, entry of the stream in that segment's index), in version order. */
-  sealed: number[] | undefined;
+  sealed: number[] = [];
+  /** How many of the table's segments have been searched for this stream. */
+  sealedThrough = 0;
+  sealedLastVersion = -1;
   /** Chunks still in journals, in version order, after every sealed chunk. */
   journal: JournalChunk[] | undefined;
+  journalLastVersion = -1;
+  /** Last version assigned, pending commits included: what the next append follows. */
+  acceptedVersion = -1;
   /** Events accepted but not yet durable, with their ids, for retries that arrive meanwhile. */
   pending: PendingEvent[] | undefined;
+
+  /** Last version readers may see. */
+  get durableVersion(): number {
+    return Math.max(this.sealedLastVersion, this.journalLastVersion);
+  }
 }
 
 /**
- * Every stream's version and where its durable events are, built at open from the segments' index
- * blocks and the journals' commits (no event of a sealed segment is decoded), then kept up to date
- * as commits become durable and journals are sealed. Sealed events are located through the
- * segments' flat index arrays: per stream, only two numbers per segment it appears in.
+ * Every stream's version and where its durable events are. Nothing per stream is built at open:
+ * each segment's index block lists its streams sorted by id, so a stream is found by binary search
+ * the first time it is read or appended to, and its state is kept from then on. Journal commits
+ * are added as they become durable; when a journal is sealed its chunks give way to the segment.
  */
 export class StreamTable {
-  private readonly streams = new Map<string, StreamState>();
-  private readonly segments = new Map<number, SegmentIndex>();
-
-  get streamCount(): number {
-    return this.streams.size;
-  }
+  private readonly states = new Map<string, StreamState>();
+  private readonly segments: Array<{ segmentNumber: number; index: SegmentIndex }> = [];
+  private readonly indexes = new Map<number, SegmentIndex>();
+  /** Streams with journal chunks, by journal: the states to update when that journal is sealed. */
+  private readonly journalStreams = new Map<number, Set<StreamState>>();
 
   addSealedSegment(segmentNumber: number, index: SegmentIndex): void {
-    this.segments.set(segmentNumber, index);
-    for (let entry = 0; entry < index.streamCount; entry++) {
-      const state = this.state(streamIdAt(index, entry));
-      (state.sealed ??= []).push(segmentNumber, entry);
-      const last = (index.streamFirstVersions[entry] as number) + (index.streamEventCounts[entry] as number) - 1;
-      state.durableVersion = Math.max(state.durableVersion, last);
-      state.acceptedVersion = Math.max(state.acceptedVersion, last);
-    }
+    if (this.indexes.has(segmentNumber)) return;
+    this.segments.push({ segmentNumber, index });
+    this.indexes.set(segmentNumber, index);
   }
 
   /** Records a durable event of a journal. */
   addJournalEvent(streamId: string, version: number, segmentNumber: number, offset: number): void {
-    const state = this.state(streamId);
+    const state = this.resolve(streamId, true) as StreamState;
     const chunks = (state.journal ??= []);
     const last = chunks[chunks.length - 1];
     if (last && last.segmentNumber === segmentNumber) last.offsets.push(offset);
     else chunks.push({ segmentNumber, firstVersion: version, offsets: [offset] });
-    state.durableVersion = version;
+    let streams = this.journalStreams.get(segmentNumber);
+    if (!streams) this.journalStreams.set(segmentNumber, (streams = new Set()));
+    streams.add(state);
+    state.journalLastVersion = Math.max(state.journalLastVersion, version);
     state.acceptedVersion = Math.max(state.acceptedVersion, version);
     if (state.pending && (state.pending[0] as PendingEvent).version <= version) {
       const still = state.pending.filter((event) => event.version > version);
@@ -74,27 +78,23 @@ export class StreamTable {
   }
 
   /**
-   * A journal was sealed: its chunks now point into the segment file. A read-only follower may not
-   * have read every commit of that journal: the segment's index then adds the versions it missed.
+   * A journal was sealed: its chunks give way to the segment, which each stream picks up the next
+   * time it is resolved. A read-only follower may not have read every commit of that journal: the
+   * segment's index then holds the versions it missed.
    */
   replaceJournal(segmentNumber: number, index: SegmentIndex): void {
-    this.segments.set(segmentNumber, index);
-    for (let entry = 0; entry < index.streamCount; entry++) {
-      const state = this.state(streamIdAt(index, entry));
-      if (state.journal) {
-        const rest = state.journal.filter((chunk) => chunk.segmentNumber !== segmentNumber);
-        state.journal = rest.length > 0 ? rest : undefined;
-      }
-      (state.sealed ??= []).push(segmentNumber, entry);
-      const last = (index.streamFirstVersions[entry] as number) + (index.streamEventCounts[entry] as number) - 1;
-      state.durableVersion = Math.max(state.durableVersion, last);
-      state.acceptedVersion = Math.max(state.acceptedVersion, last);
+    this.addSealedSegment(segmentNumber, index);
+    for (const state of this.journalStreams.get(segmentNumber) ?? []) {
+      const rest = (state.journal ?? []).filter((chunk) => chunk.segmentNumber !== segmentNumber);
+      state.journal = rest.length > 0 ? rest : undefined;
+      state.journalLastVersion = rest.length > 0 ? lastVersionOf(rest[rest.length - 1] as JournalChunk) : -1;
     }
+    this.journalStreams.delete(segmentNumber);
   }
 
   /** Reserves versions for an accepted (not yet durable) commit. */
   accept(streamId: string, events: ReadonlyArray<{ id: string; position: number }>): number {
-    const state = this.state(streamId);
+    const state = this.resolve(streamId, true) as StreamState;
     const firstVersion = state.acceptedVersion + 1;
     const pending = (state.pending ??= []);
     events.forEach((event, i) => pending.push({ version: firstVersion + i, position: event.position, id: event.id }));
@@ -103,31 +103,31 @@ export class StreamTable {
   }
 
   durableVersion(streamId: string): number {
-    return this.streams.get(streamId)?.durableVersion ?? -1;
+    return this.resolve(streamId, false)?.durableVersion ?? -1;
   }
 
   acceptedVersion(streamId: string): number {
-    return this.streams.get(streamId)?.acceptedVersion ?? -1;
+    return this.resolve(streamId, false)?.acceptedVersion ?? -1;
   }
 
   pendingEvents(streamId: string): readonly PendingEvent[] {
-    return this.streams.get(streamId)?.pending ?? [];
+    return this.resolve(streamId, false)?.pending ?? [];
   }
 
   locate(streamId: string, version: number): EventLocation | undefined {
-    const state = this.streams.get(streamId);
+    const state = this.resolve(streamId, false);
     if (!state || version < 0 || version > state.durableVersion) return undefined;
     for (const chunk of state.journal ?? []) {
       const at = version - chunk.firstVersion;
       if (at >= 0 && at < chunk.offsets.length) return { source: 'journal', segmentNumber: chunk.segmentNumber, offset: chunk.offsets[at] as number };
     }
-    const sealed = state.sealed ?? [];
+    const sealed = state.sealed;
     let low = 0;
     let high = sealed.length / 2 - 1;
     while (low <= high) {
       const middle = (low + high) >>> 1;
       const segmentNumber = sealed[2 * middle] as number;
-      const index = this.segments.get(segmentNumber) as SegmentIndex;
+      const index = this.indexes.get(segmentNumber) as SegmentIndex;
       const entry = sealed[2 * middle + 1] as number;
       const firstVersion = index.streamFirstVersions[entry] as number;
       if (version < firstVersion) high = middle - 1;
@@ -137,12 +137,30 @@ export class StreamTable {
     return undefined;
   }
 
-  private state(streamId: string): StreamState {
-    let state = this.streams.get(streamId);
-    if (!state) {
-      state = new StreamState();
-      this.streams.set(streamId, state);
+  /**
+   * The stream's state, with every segment sealed since it was last resolved searched for it.
+   * A stream that no segment and no journal holds gets a state only when `create` (an append).
+   */
+  private resolve(streamId: string, create: boolean): StreamState | undefined {
+    let state = this.states.get(streamId);
+    if (state && state.sealedThrough === this.segments.length) return state;
+    const fresh = state ?? new StreamState();
+    const id = Buffer.from(streamId, 'utf8');
+    for (; fresh.sealedThrough < this.segments.length; fresh.sealedThrough++) {
+      const { segmentNumber, index } = this.segments[fresh.sealedThrough] as { segmentNumber: number; index: SegmentIndex };
+      const entry = findStream(index, id);
+      if (entry < 0) continue;
+      fresh.sealed.push(segmentNumber, entry);
+      fresh.sealedLastVersion = Math.max(fresh.sealedLastVersion, (index.streamFirstVersions[entry] as number) + (index.streamEventCounts[entry] as number) - 1);
     }
-    return state;
+    fresh.acceptedVersion = Math.max(fresh.acceptedVersion, fresh.durableVersion);
+    if (state) return state;
+    if (!create && fresh.sealed.length === 0) return undefined;
+    this.states.set(streamId, fresh);
+    return fresh;
   }
+}
+
+function lastVersionOf(chunk: JournalChunk): number {
+  return chunk.firstVersion + chunk.offsets.length - 1;
 }
