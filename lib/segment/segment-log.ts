@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { genesisHash } from '../chain/genesis';
 import { nodeHashes } from '../chain/hash-functions';
 import { BuiltSegment } from '../chain/link';
@@ -113,10 +114,11 @@ export class SegmentLog {
     const fileSystem = options.fileSystem ?? new NodeFileSystem();
     const logger = options.logger ?? consoleLogger;
     const layout = new StoreLayout(options.directory);
+    const created = !options.readOnly && !(await fileSystem.exists(options.directory));
     if (!options.readOnly) await fileSystem.mkdir(options.directory);
     const lock = options.readOnly ? undefined : await StoreLock.acquire(fileSystem, options.directory);
     try {
-      return await SegmentLog.recover(fileSystem, layout, options, logger, lock);
+      return await SegmentLog.recover(fileSystem, layout, options, logger, lock, created);
     } catch (error) {
       await lock?.release();
       throw error;
@@ -129,8 +131,15 @@ export class SegmentLog {
     options: SegmentLogOptions,
     logger: ChainstoreLogger,
     lock: StoreLock | undefined,
+    createdDirectory: boolean,
   ): Promise<SegmentLog> {
     const recovered = await recoverStore(fileSystem, layout, { readOnly: options.readOnly, logger });
+    if (!options.readOnly && options.durability === 'fsync') {
+      // A directory made by mkdir is durable only once its parent is fsynced: without this, a power
+      // cut can take segments/ or journal/ (or the store directory) with every commit acknowledged in them.
+      await fileSystem.syncDirectory(layout.directory);
+      if (createdDirectory) await fileSystem.syncDirectory(dirname(layout.directory));
+    }
     const log = new SegmentLog(fileSystem, layout, options, logger, lock, recovered.storeId, recovered.segments, recovered.lastEndMarker, undefined, recovered.tail);
     const lastWithCommits = recovered.journals.filter((journal) => journal.commits.length > 0).pop();
     log.durableSegment = lastWithCommits?.header.segmentNumber ?? recovered.segments.length;
