@@ -325,7 +325,7 @@ export class SegmentLog {
     return true;
   }
 
-  private assertWritable(operation: string): void {
+  assertWritable(operation: string): void {
     if (this.failure) throw this.failure;
     if (this.state !== 'open') throw new StoreClosedError(operation);
     if (this.options.readOnly) throw new StoreClosedError(`${operation} (the store is open read-only)`);

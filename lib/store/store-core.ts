@@ -60,6 +60,8 @@ export class StoreCore {
 
   async append(streamId: string, events: unknown, options: AppendOptions = {}): Promise<AppendResult> {
     this.assertOpen('append');
+    // A failed or read-only store refuses before anything is read for the retry check.
+    this.log.assertWritable('append');
     const streamBytes = checkStreamId(streamId);
     if (options !== null && typeof options !== 'object') throw new InvalidEventError('options', 'must be an object');
     const expected = checkExpectedVersion(options?.expectedVersion);
