@@ -7,7 +7,7 @@ import { FileSystem, readFully } from './file-system';
 import { ChainTail, readJournal, ReadJournal } from './journal-reader';
 import { ChainstoreLogger } from './logger';
 import { ignoreMissing } from './sealer';
-import { checkSegmentFile } from './segment-file-check';
+import { checkSegmentFiles } from './segment-file-check';
 import { StoreLayout } from './store-layout';
 
 export interface SealedSegment {
@@ -119,30 +119,14 @@ async function validateSegments(
   storeId: Buffer,
 ): Promise<{ segments: SealedSegment[]; lastEndMarker: Buffer; tail: ChainTail }> {
   const genesis = genesisHash(storeId);
-  const segments: SealedSegment[] = [];
-  let previousEndMarker = genesis;
-  let tail: ChainTail = { nextPosition: 0, lastCommitHash: genesis, lastRecordedAtMs: 0 };
-  for (const segmentNumber of segmentNumbers) {
-    const name = StoreLayout.segmentName(segmentNumber);
-    const path = layout.segmentPath(segmentNumber);
-    const valid = await checkSegmentFile(fileSystem, path, {
-      name,
-      storeId,
-      segmentNumber,
-      firstPosition: tail.nextPosition,
-      previousEndMarker,
-      previousCommitHash: tail.lastCommitHash,
-      previousRecordedAtMs: tail.lastRecordedAtMs,
-    });
-    segments.push({ segmentNumber, name, path, ...valid });
-    previousEndMarker = valid.endMarker;
-    tail = {
-      nextPosition: valid.header.firstPosition + valid.header.eventCount,
-      lastCommitHash: valid.header.lastCommitHash,
-      lastRecordedAtMs: valid.header.lastRecordedAtMs,
-    };
-  }
-  return { segments, lastEndMarker: previousEndMarker, tail };
+  const files = segmentNumbers.map((segmentNumber) => ({ segmentNumber, name: StoreLayout.segmentName(segmentNumber), path: layout.segmentPath(segmentNumber) }));
+  const valid = await checkSegmentFiles(fileSystem, files, storeId);
+  const segments = valid.map((segment, i) => ({ ...(files[i] as (typeof files)[number]), ...segment }));
+  const last = segments[segments.length - 1];
+  const tail: ChainTail = last
+    ? { nextPosition: last.header.firstPosition + last.header.eventCount, lastCommitHash: last.header.lastCommitHash, lastRecordedAtMs: last.header.lastRecordedAtMs }
+    : { nextPosition: 0, lastCommitHash: genesis, lastRecordedAtMs: 0 };
+  return { segments, lastEndMarker: last?.endMarker ?? genesis, tail };
 }
 
 async function retireJournals(fileSystem: FileSystem, layout: StoreLayout, numbers: number[]): Promise<void> {

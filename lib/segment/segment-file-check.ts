@@ -1,53 +1,147 @@
+import { availableParallelism } from 'node:os';
+import { genesisHash } from '../chain/genesis';
 import { nodeHashes } from '../chain/hash-functions';
 import { checkSegmentHeader, checkSegmentStructure, SegmentExpectation, validateSegment, ValidSegment } from '../chain/validate-segment';
 import { CorruptionError } from '../errors/corruption.error';
-import { BODY_OFFSET, CHAIN_HASH_BYTES, CHAIN_HASH_OFFSET, END_MARKER_BYTES } from '../format';
+import { BODY_OFFSET, CHAIN_HASH_BYTES, CHAIN_HASH_OFFSET, END_MARKER_BYTES, SegmentHeader } from '../format';
 import { FileSystem, readFully } from './file-system';
+import { HashWorkers, SegmentDigests, SliceReader } from './hash-workers';
 
-/** Bytes hashed per read: what opening a store holds of a segment at once, besides its index. */
+/** Bytes hashed per read: what checking a segment holds of it at once, besides its index. */
 const SLICE_BYTES = 4 * 1024 * 1024;
 /** Header, chain hash, and the first commit's header up to its parent hash. */
 const HEAD_BYTES = BODY_OFFSET + 64;
+/** Below this many bytes of segments, starting worker threads costs more than it saves. */
+const PARALLEL_FROM_BYTES = 64 * 1024 * 1024;
+
+export interface SegmentFile {
+  segmentNumber: number;
+  /** Relative to the store directory, for errors. */
+  name: string;
+  path: string;
+}
+
+/** 'auto': worker threads when there are cores to spare and enough bytes to hash. */
+export type HashParallelism = 'auto' | 'workers' | 'main-thread';
+
+interface PlannedCheck {
+  file: SegmentFile;
+  size: number;
+  head: Buffer;
+  header: SegmentHeader;
+  storedEndMarker: Buffer;
+  expect: SegmentExpectation;
+}
 
 /**
- * validateSegment for a file on disk, in bounded memory: the header is checked first, then the end
- * marker and chain hash are computed over 4 MiB slices, then the index block is read and checked.
- * When a hash does not match, the whole file is read and validateSegment names the damage, so
- * the error is the same as the in-memory check's. Throws CorruptionError.
+ * validateSegment for every sealed segment of a store, in bounded memory and in parallel
+ * (DESIGN §2: each segment can be validated alone, given the previous end marker):
+ *   1. in chain order, each header is checked against what the headers before it say (up to the
+ *      first that does not continue the chain);
+ *   2. every segment's end marker and chain hash are computed over 4 MiB slices, on worker
+ *      threads when worth it, each chained to the previous segment's stored end marker;
+ *   3. in chain order, the digests are compared with the stored ones and the index is checked.
+ * At the first hash that does not match, that file is read whole and validateSegment names the
+ * damage, so the error is the one the in-memory check gives. Throws CorruptionError.
  */
-export async function checkSegmentFile(fileSystem: FileSystem, path: string, expect: SegmentExpectation): Promise<ValidSegment> {
-  const fd = await fileSystem.open(path, 'r');
-  try {
-    const size = await fileSystem.fileSize(fd);
-    const head = await readFully(fileSystem, fd, HEAD_BYTES, 0);
-    const header = checkSegmentHeader(head, size, expect);
-    if (header instanceof CorruptionError) throw header;
-    const endMarkerOffset = size - END_MARKER_BYTES;
-    const digests = await hashFile(fileSystem, fd, endMarkerOffset, expect.previousEndMarker);
-    const endMarker = await readFully(fileSystem, fd, END_MARKER_BYTES, endMarkerOffset);
-    const chainHash = head.subarray(CHAIN_HASH_OFFSET, CHAIN_HASH_OFFSET + CHAIN_HASH_BYTES);
-    if (!digests.endMarker.equals(endMarker) || !digests.chainHash.equals(chainHash)) {
-      const damage = validateSegment(await fileSystem.readFile(path), expect);
-      throw damage instanceof CorruptionError ? damage : new CorruptionError(expect.name, 0, 'the file changed while it was being checked');
+export async function checkSegmentFiles(
+  fileSystem: FileSystem,
+  files: readonly SegmentFile[],
+  storeId: Buffer,
+  parallelism: HashParallelism = 'auto',
+): Promise<ValidSegment[]> {
+  const { planned, headerError } = await planChecks(fileSystem, files, storeId);
+  const digests = await computeDigests(fileSystem, planned, parallelism);
+  const valid: ValidSegment[] = [];
+  for (const [i, check] of planned.entries()) {
+    const computed = digests[i] as SegmentDigests;
+    const chainHash = check.head.subarray(CHAIN_HASH_OFFSET, CHAIN_HASH_OFFSET + CHAIN_HASH_BYTES);
+    if (!computed.endMarker.equals(check.storedEndMarker) || !computed.chainHash.equals(chainHash)) {
+      const damage = validateSegment(await fileSystem.readFile(check.file.path), check.expect);
+      throw damage instanceof CorruptionError ? damage : new CorruptionError(check.file.name, 0, 'the file changed while it was being checked');
     }
-    const indexBytes = await readFully(fileSystem, fd, endMarkerOffset - header.indexOffset, header.indexOffset);
-    const index = checkSegmentStructure(header, head.subarray(BODY_OFFSET + 32, BODY_OFFSET + 64), indexBytes, expect);
+    const endMarkerOffset = check.size - END_MARKER_BYTES;
+    const indexBytes = await readAt(fileSystem, check.file.path, endMarkerOffset - check.header.indexOffset, check.header.indexOffset);
+    const index = checkSegmentStructure(check.header, check.head.subarray(BODY_OFFSET + 32, BODY_OFFSET + 64), indexBytes, check.expect);
     if (index instanceof CorruptionError) throw index;
-    return { header, index, endMarker };
+    valid.push({ header: check.header, index, endMarker: check.storedEndMarker });
+  }
+  // A header that does not continue the chain is reported only once every segment before it is
+  // known sound: the first break, in chain order, is the one named.
+  if (headerError) throw headerError;
+  return valid;
+}
+
+/** Phase 1: stops at the first header that does not continue the chain, and returns its error. */
+async function planChecks(fileSystem: FileSystem, files: readonly SegmentFile[], storeId: Buffer): Promise<{ planned: PlannedCheck[]; headerError?: CorruptionError }> {
+  const genesis = genesisHash(storeId);
+  const planned: PlannedCheck[] = [];
+  let expect: Omit<SegmentExpectation, 'name' | 'segmentNumber'> = { storeId, firstPosition: 0, previousEndMarker: genesis, previousCommitHash: genesis, previousRecordedAtMs: 0 };
+  for (const file of files) {
+    const fd = await fileSystem.open(file.path, 'r');
+    let size: number;
+    let head: Buffer;
+    let storedEndMarker: Buffer;
+    try {
+      size = await fileSystem.fileSize(fd);
+      head = await readFully(fileSystem, fd, HEAD_BYTES, 0);
+      storedEndMarker = await readFully(fileSystem, fd, END_MARKER_BYTES, Math.max(0, size - END_MARKER_BYTES));
+    } finally {
+      await fileSystem.close(fd);
+    }
+    const fileExpect: SegmentExpectation = { ...expect, name: file.name, segmentNumber: file.segmentNumber };
+    const header = checkSegmentHeader(head, size, fileExpect);
+    if (header instanceof CorruptionError) return { planned, headerError: header };
+    planned.push({ file, size, head, header, storedEndMarker, expect: fileExpect });
+    expect = {
+      storeId,
+      firstPosition: header.firstPosition + header.eventCount,
+      previousEndMarker: storedEndMarker,
+      previousCommitHash: header.lastCommitHash,
+      previousRecordedAtMs: header.lastRecordedAtMs,
+    };
+  }
+  return { planned };
+}
+
+async function computeDigests(fileSystem: FileSystem, planned: PlannedCheck[], parallelism: HashParallelism): Promise<SegmentDigests[]> {
+  const totalBytes = planned.reduce((sum, check) => sum + check.size, 0);
+  const useWorkers = parallelism === 'workers' || (parallelism === 'auto' && availableParallelism() > 1 && totalBytes >= PARALLEL_FROM_BYTES);
+  if (!useWorkers) {
+    const digests: SegmentDigests[] = [];
+    for (const check of planned) digests.push(await withReader(fileSystem, check, (read) => hashOnMainThread(read, check)));
+    return digests;
+  }
+  const workers = HashWorkers.start();
+  try {
+    return await Promise.all(
+      planned.map((check) =>
+        withReader(fileSystem, check, (read) => workers.hash(read, check.size - END_MARKER_BYTES, BODY_OFFSET, check.expect.previousEndMarker, SLICE_BYTES)),
+      ),
+    );
+  } finally {
+    await workers.close();
+  }
+}
+
+async function withReader<T>(fileSystem: FileSystem, check: PlannedCheck, use: (read: SliceReader) => Promise<T>): Promise<T> {
+  const fd = await fileSystem.open(check.file.path, 'r');
+  try {
+    return await use((buffer, position) => fileSystem.read(fd, buffer, 0, buffer.length, position));
   } finally {
     await fileSystem.close(fd);
   }
 }
 
 /** SHA-256 of bytes [0, end) and SHA-512 of (previous end marker || bytes [BODY_OFFSET, end)), one pass. */
-async function hashFile(fileSystem: FileSystem, fd: number, end: number, previousEndMarker: Buffer): Promise<{ endMarker: Buffer; chainHash: Buffer }> {
+async function hashOnMainThread(read: SliceReader, check: PlannedCheck): Promise<SegmentDigests> {
+  const end = check.size - END_MARKER_BYTES;
   const endMarkerHash = nodeHashes.incremental('sha256');
   const chainHash = nodeHashes.incremental('sha512');
-  chainHash.update(previousEndMarker);
+  chainHash.update(check.expect.previousEndMarker);
   const slice = Buffer.allocUnsafe(Math.min(SLICE_BYTES, Math.max(end, 1)));
   for (let position = 0; position < end; ) {
-    const length = Math.min(slice.length, end - position);
-    const count = await fileSystem.read(fd, slice, 0, length, position);
+    const count = await read(slice.subarray(0, Math.min(slice.length, end - position)), position);
     if (count === 0) break;
     const bytes = slice.subarray(0, count);
     endMarkerHash.update(bytes);
@@ -55,4 +149,13 @@ async function hashFile(fileSystem: FileSystem, fd: number, end: number, previou
     position += count;
   }
   return { endMarker: endMarkerHash.digest(), chainHash: chainHash.digest() };
+}
+
+async function readAt(fileSystem: FileSystem, path: string, length: number, position: number): Promise<Buffer> {
+  const fd = await fileSystem.open(path, 'r');
+  try {
+    return await readFully(fileSystem, fd, Math.max(0, length), position);
+  } finally {
+    await fileSystem.close(fd);
+  }
 }
