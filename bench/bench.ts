@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { w1FrameBytes } from './engine.bench';
 import { DATA_BYTES, shapeOf } from './fixture';
-import { databaseUrl, FIXTURE_DATABASE, loadEmmett, loadPg } from './postgres';
+import { databaseUrl, loadEmmett, loadPg } from './postgres';
 import { format, mb, Options, parseOptions, Result, Row, Runner, System, Task, Workload } from './runner';
 import { loadSqlite } from './sqlite';
 
@@ -308,8 +308,26 @@ function selected(options: Options): W[] {
   return WORKLOADS.filter((w) => tokens.has(w.id) || tokens.has(w.system) || w.groups.some((g) => tokens.has(g)) || w.figures.some((f) => tokens.has(f.row) || tokens.has(f.row.split('-')[0] as string)));
 }
 
+/**
+ * The run's own PostgreSQL databases, so that runs started at the same time on this shared server
+ * (other sessions' benchmarks) never read or truncate each other's tables: `<prefix>_append` for the
+ * append workloads and `<prefix>_fixture` for the read fixtures, dropped at the end of the run. With
+ * --fixture they are `chainstore_bench_append` / `chainstore_bench_fixture`, kept for the next run.
+ */
+function databases(options: Options): { append: string; fixture: string; keep: boolean } {
+  const prefix = options.fixture ? 'chainstore_bench' : `chainstore_bench_${process.pid}_${Date.now().toString(36)}`;
+  return { append: `${prefix}_append`, fixture: `${prefix}_fixture`, keep: options.fixture !== undefined };
+}
+
+async function dropDatabases(options: Options, names: string[]): Promise<void> {
+  const client = new (loadPg().Client)({ connectionString: options.pgUrl });
+  await client.connect();
+  for (const name of names) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await client.end();
+}
+
 /** Why each optional system cannot run here (undefined: it can). */
-async function availability(options: Options): Promise<Partial<Record<'sqlite' | 'postgres' | 'emmett', string>>> {
+async function availability(options: Options, dbs: { append: string; fixture: string }): Promise<Partial<Record<'sqlite' | 'postgres' | 'emmett', string>>> {
   const missing: Partial<Record<'sqlite' | 'postgres' | 'emmett', string>> = {};
   try {
     loadSqlite();
@@ -319,8 +337,10 @@ async function availability(options: Options): Promise<Partial<Record<'sqlite' |
   try {
     const client = new (loadPg().Client)({ connectionString: options.pgUrl });
     await client.connect();
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [FIXTURE_DATABASE]);
-    if (exists.rows.length === 0) await client.query(`CREATE DATABASE ${FIXTURE_DATABASE}`);
+    for (const name of [dbs.append, dbs.fixture]) {
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (exists.rows.length === 0) await client.query(`CREATE DATABASE ${name}`);
+    }
     await client.end();
   } catch (error) {
     missing.postgres = `no PostgreSQL at ${options.pgUrl}: ${(error as Error).message.split('\n')[0]} (start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)`;
@@ -363,7 +383,8 @@ async function main(): Promise<void> {
   const runner = new Runner<Context>(options);
   const startedAt = new Date();
   const loadsSeen: number[] = [];
-  const missing = await availability(options);
+  const dbs = databases(options);
+  const missing = await availability(options, dbs);
   let workloads = selected(options);
   const skipped = workloads.filter((w) => w.needs.some((n) => (n === 'sqlite' || n === 'postgres' || n === 'emmett') && missing[n]));
   workloads = workloads.filter((w) => !skipped.includes(w));
@@ -380,8 +401,8 @@ async function main(): Promise<void> {
     store: '',
     sqlitePath: '',
     verifyStore: join(runner.root, 'verify-store'),
-    pgUrl: options.pgUrl,
-    pgFixtureUrl: databaseUrl(options.pgUrl, FIXTURE_DATABASE),
+    pgUrl: databaseUrl(options.pgUrl, dbs.append),
+    pgFixtureUrl: databaseUrl(options.pgUrl, dbs.fixture),
   };
   let machine: { text: string; commit: string };
   try {
@@ -397,8 +418,8 @@ async function main(): Promise<void> {
     const fixtureBuilds: Array<[System, Task, string]> = [
       ['chainstore', { module: 'store.bench', kind: 'build', directory: context.store, events: options.events }, "chainstore: openEventStore, durability 'none', 4,096 1-event appends in flight, shuffled order"],
       ['sqlite', { module: 'sqlite', kind: 'build', path: context.sqlitePath, events: options.events }, 'SQLite: the same rows in the same order, synchronous=OFF, 50,000-row transactions'],
-      ['postgres', { module: 'postgres', kind: 'build', url: context.pgFixtureUrl, events: options.events }, `PostgreSQL (database ${FIXTURE_DATABASE}): the same rows in the same order, 5,000-row INSERT … unnest, synchronous_commit=off`],
-      ['emmett', { module: 'postgres', kind: 'emmettBuild', url: context.pgFixtureUrl, events: options.events }, `Emmett (database ${FIXTURE_DATABASE}): one appendToStream per stream with all its events, 32 in flight, synchronous_commit=off`],
+      ['postgres', { module: 'postgres', kind: 'build', url: context.pgFixtureUrl, events: options.events }, `PostgreSQL (database ${dbs.fixture}): the same rows in the same order, 5,000-row INSERT … unnest, synchronous_commit=off`],
+      ['emmett', { module: 'postgres', kind: 'emmettBuild', url: context.pgFixtureUrl, events: options.events }, `Emmett (database ${dbs.fixture}): one appendToStream per stream with all its events, 32 in flight, synchronous_commit=off`],
     ];
     for (const [system, task, description] of fixtureBuilds) {
       if (!systemsNeedingFixture.has(system)) continue;
@@ -437,6 +458,7 @@ async function main(): Promise<void> {
   } finally {
     machine = runner.machine();
     runner.cleanup();
+    if (!missing.postgres && !dbs.keep) await dropDatabases(options, [dbs.append, dbs.fixture]).catch((error: unknown) => console.log(`could not drop the run's databases: ${(error as Error).message}`));
   }
   const loadEnd = Runner.loads();
   const table = runner.comparisonTable(workloads, ROWS);

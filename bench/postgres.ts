@@ -9,8 +9,8 @@
  *   `appendToStream`, `readStream`, and `readMessagesBatch` for the replay of the whole log, with a
  *   pg.Pool of one connection per concurrent writer handed to it.
  *
- * Appends go to the database of the URL (a fresh table per run; Emmett's tables truncated); the
- * read fixtures to the database `chainstore_bench`, created when missing.
+ * bench.ts gives each run two databases of its own on that server, one for the appends (a fresh
+ * table per repetition; Emmett's tables truncated) and one for the read fixtures.
  */
 import { randomUUID } from 'node:crypto';
 import { commitOrder, eventData, EVENT_TYPE, LONG_STREAM_EVENTS, readPlan, shapeOf, streamLength, streamName } from './fixture';
@@ -37,8 +37,6 @@ interface PgModule {
 export function loadPg(): PgModule {
   return requireBench<PgModule>('pg');
 }
-
-export const FIXTURE_DATABASE = 'chainstore_bench';
 
 /** The URL of another database on the same server. */
 export function databaseUrl(url: string, database: string): string {

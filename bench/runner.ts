@@ -179,7 +179,7 @@ export interface Options {
   /** Size of the engine's verification store. */
   storeMb: number;
   dir: string;
-  /** Keep the fixtures here (and in the PostgreSQL database chainstore_bench) and reuse them. */
+  /** Keep the fixtures here (and in the PostgreSQL database chainstore_bench_fixture) and reuse them. */
   fixture: string | undefined;
   only: string[] | undefined;
   json: string | undefined;
