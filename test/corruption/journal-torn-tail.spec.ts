@@ -2,18 +2,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeHashes } from '../../lib/chain';
 import { SegmentLog, verifyStore } from '../../lib/segment';
-import {
-  buildStore,
-  copyStore,
-  engineOptions,
-  JournalLayout,
-  nextEvents,
-  readCommitHashes,
-  readJournalLayout,
-  recordingLogger,
-  seededRandom,
-  snapshotDirectory,
-} from '../support/corruption-store';
+import { buildStore, copyStore, engineOptions, JournalLayout, nextEvents, readCommitHashes, readJournalLayout, recordingLogger, snapshotDirectory } from '../support/corruption-store';
+import { seededRandom } from '../support/seeded-random';
 import { useTempDirectories } from '../support/temp-directory';
 
 /**

@@ -3,20 +3,8 @@ import { validateSegment } from '../../lib/chain';
 import { CorruptionError } from '../../lib/errors';
 import { BODY_OFFSET, CHAIN_HASH_OFFSET, END_MARKER_BYTES, SEGMENT_HEADER_BYTES } from '../../lib/format';
 import { verifyStore } from '../../lib/segment';
-import {
-  buildStore,
-  copyStore,
-  makeWritable,
-  openError,
-  readSealedSegments,
-  rejectionOf,
-  sampleBits,
-  SealedSegmentFile,
-  seededRandom,
-  snapshotDirectory,
-  withBitFlipped,
-  writeByteAt,
-} from '../support/corruption-store';
+import { buildStore, copyStore, makeWritable, openError, readSealedSegments, rejectionOf, sampleBits, SealedSegmentFile, snapshotDirectory, withBitFlipped, writeByteAt } from '../support/corruption-store';
+import { seededRandom } from '../support/seeded-random';
 import { useTempDirectories } from '../support/temp-directory';
 
 /**

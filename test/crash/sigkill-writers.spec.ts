@@ -3,6 +3,7 @@ import { SegmentLog, silentLogger, verifyStore } from '../../lib/segment';
 import { spawnTypeScript } from '../support/child-process';
 import { readRecoveredCommits } from '../support/recovered-store';
 import { useTempDirectories } from '../support/temp-directory';
+import { seededRandom } from '../support/seeded-random';
 
 const WRITER_PROCESS = join(__dirname, 'fixtures', 'writer-process.ts');
 const ROUNDS = 20;
@@ -10,17 +11,6 @@ const SEGMENT_SIZE_BYTES = 64 * 1024;
 /** Kill moments are drawn up to this long after the child is ready (or after spawn, for recovery kills). */
 const MAX_KILL_DELAY_MS = 300;
 
-/** mulberry32: a small seeded PRNG, so a failing run's kill schedule can be replayed from its seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Acknowledged {
   firstPosition: number;

@@ -7,7 +7,8 @@ import { FileSystem, SegmentLog, silentLogger, verifyStore } from '../../lib/seg
 import { commitEvent } from '../support/events';
 import { SynchronousNodeFileSystem } from '../support/fault-file-system';
 import { errorCode, IO_SEGMENT_SIZE_BYTES, runIoWorkload } from '../support/io-fault-workload';
-import { PowerLossDisk, seededRandom } from '../support/power-loss-file-system';
+import { PowerLossDisk } from '../support/power-loss-file-system';
+import { seededRandom } from '../support/seeded-random';
 import { checkRecovery, Ledger, runPowerLossSeed, STORE_DIRECTORY } from '../support/power-loss-workload';
 import { checkStoreAfterCrash, SubmittedCommit } from '../support/recovered-store';
 

@@ -1,6 +1,7 @@
 import { StoreFailedError } from '../../lib/errors';
 import { errorCode, IO_SEGMENT_SIZE_BYTES, runIoWorkload } from '../support/io-fault-workload';
-import { FaultOperation, PowerLossDisk, seededRandom } from '../support/power-loss-file-system';
+import { FaultOperation, PowerLossDisk } from '../support/power-loss-file-system';
+import { seededRandom } from '../support/seeded-random';
 import { checkRecovery, Ledger } from '../support/power-loss-workload';
 
 /**

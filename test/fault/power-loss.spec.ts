@@ -1,6 +1,7 @@
 import { SegmentLog, silentLogger } from '../../lib/segment';
 import { commitEvent } from '../support/events';
-import { FlushMutation, PowerLossDisk, PowerLossStats, seededRandom } from '../support/power-loss-file-system';
+import { FlushMutation, PowerLossDisk, PowerLossStats } from '../support/power-loss-file-system';
+import { seededRandom } from '../support/seeded-random';
 import { checkRecovery, runPowerLossSeed, STORE_DIRECTORY } from '../support/power-loss-workload';
 
 /**

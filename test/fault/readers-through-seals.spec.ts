@@ -3,7 +3,8 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { EventStore, RecordedEvent } from '../../lib/store';
 import { openEventStore } from '../../lib/streams';
 import { FileSystem, silentLogger } from '../../lib/segment';
-import { PowerLossDisk, PowerLossFileSystem, seededRandom } from '../support/power-loss-file-system';
+import { PowerLossDisk, PowerLossFileSystem } from '../support/power-loss-file-system';
+import { seededRandom } from '../support/seeded-random';
 import { STORE_DIRECTORY } from '../support/power-loss-workload';
 import { useTempDirectories } from '../support/temp-directory';
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { LOCK_FILE_NAME, SegmentLog, silentLogger, verifyStore } from '../../lib/segment';
-import { FaultOperation, MUTATING_OPERATIONS, PowerLossDisk, seededRandom } from '../support/power-loss-file-system';
+import { FaultOperation, MUTATING_OPERATIONS, PowerLossDisk } from '../support/power-loss-file-system';
+import { seededRandom } from '../support/seeded-random';
 import { Ledger, readCommits, runAppenders, shapeOf, STORE_DIRECTORY } from '../support/power-loss-workload';
 
 /**

@@ -23,6 +23,7 @@ import {
   StoreLayout,
 } from '../../lib/segment';
 import { commitEvent } from './events';
+import { seededRandom } from './seeded-random';
 
 /** Options of the engine for corruption tests: no fsync (the damage is made by hand), no log noise. */
 export function engineOptions(directory: string, segmentSizeBytes: number, readOnly = false, logger: ChainstoreLogger = silentLogger) {
@@ -135,17 +136,6 @@ export function readSealedSegments(directory: string): SealedSegmentFile[] {
   return segments;
 }
 
-/** mulberry32: a seeded generator, so that every sampled damage is replayable from its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` distinct bit indexes drawn from bits [startByte * 8, endByte * 8); all of them when fewer. */
 export function sampleBits(random: () => number, startByte: number, endByte: number, count: number): number[] {

@@ -1,6 +1,7 @@
 import { basename, dirname } from 'node:path';
 import { FileSystem } from '../../lib/segment';
 import { SimulatedCrash } from './fault-file-system';
+import { seededRandom } from './seeded-random';
 
 /**
  * A power-loss simulator behind the FileSystem interface (SQLite's crash VFS, TigerBeetle's VOPR
@@ -30,17 +31,6 @@ import { SimulatedCrash } from './fault-file-system';
  */
 export const SECTOR_BYTES = 512;
 
-/** A small fast PRNG (mulberry32): the same seed gives the same choices. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A test-only switch that removes one flush from the engine, to prove the simulator catches it. */
 export type FlushMutation = 'journal-fdatasync' | 'segment-fsync' | 'directory-fsync';

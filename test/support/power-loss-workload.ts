@@ -4,7 +4,8 @@ import { EventStore } from '../../lib/store';
 import { openEventStore } from '../../lib/streams';
 import { FileSystem, LOCK_FILE_NAME, readCommitBlocks, SegmentLog, silentLogger, verifyStore } from '../../lib/segment';
 import { decodeBlock, uuidBytes } from './events';
-import { FlushMutation, PowerLossDisk, seededRandom } from './power-loss-file-system';
+import { FlushMutation, PowerLossDisk } from './power-loss-file-system';
+import { seededRandom } from './seeded-random';
 import { checkRecoveredCommits, RecoveredCommit, SubmittedCommit } from './recovered-store';
 
 /** The store directory inside every simulated disk. */
