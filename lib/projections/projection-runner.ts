@@ -2,6 +2,7 @@ import { Subscription } from 'rxjs';
 import { StoreClosedError } from '../errors/store-closed.error';
 import { ChainstoreLogger } from '../segment';
 import { EventStore, RecordedEvent } from '../store';
+import { ChainEventStore } from '../streams';
 import { ProjectionCheckpointStore } from './checkpoint-store';
 
 export type ProjectionState = 'rebuilding' | 'live' | 'stopped' | 'failed';
@@ -17,6 +18,15 @@ export interface ProjectionStatus {
 }
 
 type Handler = (event: RecordedEvent) => unknown;
+
+/** The log from `from`: in the embedded store's chunks (one await per chunk), else event by event. */
+async function* inChunks(store: EventStore, from: number): AsyncGenerator<readonly RecordedEvent[]> {
+  if (store instanceof ChainEventStore) {
+    yield* store.iterateAllChunks({ fromPosition: from });
+    return;
+  }
+  for await (const event of store.iterateAll({ fromPosition: from })) yield [event];
+}
 
 /** Saves at most this often while live events trickle in, even below checkpointEveryEvents. */
 const IDLE_CHECKPOINT_MS = 1000;
@@ -57,10 +67,12 @@ export class ProjectionRunner {
     const from = await this.startPosition(fromScratch);
     if (generation !== this.generation) return;
     try {
-      for await (const event of this.store.iterateAll({ fromPosition: from })) {
-        if (generation !== this.generation) return;
-        const applied = this.apply(event);
-        if (!(applied === true || (await applied))) return;
+      for await (const events of inChunks(this.store, from)) {
+        for (const event of events) {
+          if (generation !== this.generation) return;
+          const applied = this.apply(event);
+          if (!(applied === true || (await applied))) return;
+        }
       }
     } catch (error) {
       return this.onStoreError(generation, error);

@@ -19,7 +19,7 @@ import {
 } from '../store';
 import { subscribeToAll, subscribeToStream } from './catch-up';
 import { EventTypeRegistry, eventTypes } from './event-type-registry';
-import { logChunkSource, readAsIterable, readAsObservable, streamChunkSource } from './chunked-reads';
+import { logChunkSource, readAsChunkIterable, readAsIterable, readAsObservable, streamChunkSource } from './chunked-reads';
 import { checkFilter, checkNonNegative, checkReadAllOptions, checkReadStreamOptions, resolveAllRead, resolveStreamRead } from './read-options';
 
 /** The embedded EventStore: hash-chained segment files in a local directory. */
@@ -65,6 +65,16 @@ export class ChainEventStore extends EventStore {
   iterateAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     checkReadAllOptions(options);
     return readAsIterable(() => resolveAllRead(this.core, options), logChunkSource(this.core, this.decode));
+  }
+
+  /**
+   * @internal iterateAll in the store's read chunks (up to 256 KiB of events each): one await per
+   * chunk rather than per event, for consumers such as the projection runner that go through the
+   * whole log.
+   */
+  iterateAllChunks(options: ReadAllOptions = {}): AsyncIterable<readonly RecordedEvent[]> {
+    checkReadAllOptions(options);
+    return readAsChunkIterable(() => resolveAllRead(this.core, options), logChunkSource(this.core, this.decode));
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Observable<RecordedEvent> {

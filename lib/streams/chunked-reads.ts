@@ -54,6 +54,18 @@ export function readAsObservable(resolve: () => ResolvedRead, source: ChunkSourc
   });
 }
 
+/** A read as an AsyncIterable of whole chunks: one await per chunk of events, not per event. */
+export async function* readAsChunkIterable(resolve: () => ResolvedRead, source: ChunkSource): AsyncGenerator<readonly RecordedEvent[]> {
+  const read = resolve();
+  let remaining = read.maxCount;
+  for (const chunk of source(read)) {
+    if (remaining <= 0) return;
+    const events = chunk.events.length > remaining ? chunk.events.slice(0, remaining) : chunk.events;
+    remaining -= events.length;
+    if (events.length > 0) yield events;
+  }
+}
+
 /** A read as an AsyncIterable: the next chunk is read only when the consumer asks for more. */
 export async function* readAsIterable(resolve: () => ResolvedRead, source: ChunkSource): AsyncGenerator<RecordedEvent> {
   const read = resolve();
