@@ -61,7 +61,10 @@ export class StreamTable {
 
   /** Records a durable event of a journal. */
   addJournalEvent(streamId: string, version: number, segmentNumber: number, offset: number): void {
-    const state = this.resolve(streamId, true) as StreamState;
+    // No segment search here: a journal event is the newest of its stream, so the state's versions
+    // are right without the sealed chunks, which resolve() finds when the stream is read.
+    let state = this.states.get(streamId);
+    if (!state) this.states.set(streamId, (state = new StreamState()));
     const chunks = (state.journal ??= []);
     const last = chunks[chunks.length - 1];
     if (last && last.segmentNumber === segmentNumber) last.offsets.push(offset);
