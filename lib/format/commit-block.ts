@@ -1,6 +1,6 @@
 import { FormatError } from '../errors/format.error';
 import { checksum, readU64, writeU64 } from './bytes';
-import { decodeEventRecord, EventRecord, eventRecordLength, EventRecordParts, writeEventRecord } from './event-record';
+import { EventRecord, eventRecordFromLayout, eventRecordLength, EventRecordLayout, EventRecordParts, readEventRecordLayout, writeEventRecord } from './event-record';
 
 /**
  * One atomic append: the unit that the journal makes durable and a sealed segment keeps verbatim.
@@ -73,22 +73,31 @@ export function decodeCommitBlockHeader(bytes: Buffer, offset: number, end: numb
 }
 
 /** Decodes the block's events and checks they fill it exactly, with dense positions and its recordedAt. */
-export function decodeCommitEvents(
+export function decodeCommitEvents(bytes: Buffer, offset: number, header: CommitBlockHeader): EventRecord[] | FormatError {
+  return mapCommitEvents(bytes, offset, header, eventRecordFromLayout);
+}
+
+/**
+ * Checks the block's events as decodeCommitEvents does and gives each one's layout to `build`:
+ * readers that want another shape than EventRecord make it straight from the bytes.
+ */
+export function mapCommitEvents<T>(
   bytes: Buffer,
   offset: number,
   header: CommitBlockHeader,
-): EventRecord[] | FormatError {
+  build: (bytes: Buffer, layout: EventRecordLayout) => T,
+): T[] | FormatError {
   const end = offset + header.blockLength;
-  const events: EventRecord[] = [];
+  const events: T[] = [];
   let cursor = offset + COMMIT_BLOCK_HEADER_BYTES;
   while (cursor < end) {
-    const event = decodeEventRecord(bytes, cursor, end);
-    if (event instanceof FormatError) return new FormatError('commit block', cursor - offset + event.offset, event.reason);
-    if (event.position !== header.firstPosition + events.length || event.recordedAtMs !== header.recordedAtMs) {
+    const layout = readEventRecordLayout(bytes, cursor, end);
+    if (layout instanceof FormatError) return new FormatError('commit block', cursor - offset + layout.offset, layout.reason);
+    if (layout.position !== header.firstPosition + events.length || layout.recordedAtMs !== header.recordedAtMs) {
       return new FormatError('commit block', cursor - offset, 'event position or recordedAt disagrees with its commit');
     }
-    events.push(event);
-    cursor += event.recordLength;
+    events.push(build(bytes, layout));
+    cursor += layout.recordLength;
     if (events.length > header.eventCount) break;
   }
   if (events.length !== header.eventCount) {

@@ -74,8 +74,21 @@ export function writeEventRecord(target: Buffer, offset: number, parts: EventRec
   return cursor;
 }
 
-/** Decodes the record that starts at `offset` and must end at or before `end`. */
-export function decodeEventRecord(bytes: Buffer, offset: number, end: number): EventRecord | FormatError {
+/** Where the fields of a checked record are: numbers only, nothing copied or decoded yet. */
+export interface EventRecordLayout {
+  offset: number;
+  recordLength: number;
+  position: number;
+  version: number;
+  recordedAtMs: number;
+  streamIdLength: number;
+  typeLength: number;
+  dataLength: number;
+  metadataLength: number;
+}
+
+/** Checks the record that starts at `offset` and must end at or before `end`; says where its fields are. */
+export function readEventRecordLayout(bytes: Buffer, offset: number, end: number): EventRecordLayout | FormatError {
   const fail = (at: number, reason: string) => new FormatError('event record', at - offset, reason);
   if (end - offset < EVENT_RECORD_HEADER_BYTES) return fail(offset, 'shorter than an event header');
   const recordLength = bytes.readUInt32LE(offset);
@@ -92,11 +105,23 @@ export function decodeEventRecord(bytes: Buffer, offset: number, end: number): E
   const version = readU64(bytes, offset + 16);
   const recordedAtMs = readU64(bytes, offset + 24);
   if (position < 0 || version < 0 || recordedAtMs < 0) return fail(offset + 8, 'a u64 field is above 2^53');
-  let cursor = offset + EVENT_RECORD_HEADER_BYTES;
-  const streamId = bytes.toString('utf8', cursor, (cursor += streamIdLength));
-  const type = bytes.toString('utf8', cursor, (cursor += typeLength));
-  const data = bytes.subarray(cursor, (cursor += dataLength));
-  const metadata = bytes.subarray(cursor, cursor + metadataLength);
-  const id = bytes.subarray(offset + 32, offset + 48);
+  return { offset, recordLength, position, version, recordedAtMs, streamIdLength, typeLength, dataLength, metadataLength };
+}
+
+/** The record's fields as values: strings decoded, byte fields as views into `bytes` (not copies). */
+export function eventRecordFromLayout(bytes: Buffer, layout: EventRecordLayout): EventRecord {
+  let cursor = layout.offset + EVENT_RECORD_HEADER_BYTES;
+  const streamId = bytes.toString('utf8', cursor, (cursor += layout.streamIdLength));
+  const type = bytes.toString('utf8', cursor, (cursor += layout.typeLength));
+  const data = bytes.subarray(cursor, (cursor += layout.dataLength));
+  const metadata = bytes.subarray(cursor, cursor + layout.metadataLength);
+  const id = bytes.subarray(layout.offset + 32, layout.offset + 48);
+  const { position, version, recordedAtMs, recordLength } = layout;
   return { position, version, recordedAtMs, id, streamId, type, data, metadata, recordLength };
+}
+
+/** Decodes the record that starts at `offset` and must end at or before `end`. */
+export function decodeEventRecord(bytes: Buffer, offset: number, end: number): EventRecord | FormatError {
+  const layout = readEventRecordLayout(bytes, offset, end);
+  return layout instanceof FormatError ? layout : eventRecordFromLayout(bytes, layout);
 }

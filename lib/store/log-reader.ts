@@ -1,10 +1,10 @@
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
-import { decodeCommitBlockHeader, decodeCommitEvents, decodeEventRecord, EVENT_RECORD_HEADER_BYTES, EventRecord } from '../format';
+import { decodeCommitBlockHeader, decodeEventRecord, EVENT_RECORD_HEADER_BYTES, EventRecord, EventRecordLayout, mapCommitEvents } from '../format';
 import { StoreLayout } from '../segment';
 import { FileReader } from './file-reader';
 import { LogPart, LogParts } from './log-parts';
-import { toRecordedEvent } from './recorded-event';
+import { recordedEventFromLayout, toRecordedEvent } from './recorded-event';
 import { EventLocation, StreamTable } from './stream-table';
 import { EventFilter, RecordedEvent } from './types';
 
@@ -48,16 +48,17 @@ export class LogReader {
     const start = part.commitOffset(firstCommit);
     const bytes = this.files.read(part.path, start, part.commitEnd(lastCommit) - start);
     const events: RecordedEvent[] = [];
-    const commits = [];
-    for (let i = firstCommit; i <= lastCommit; i++) commits.push(i);
-    if (!forwards) commits.reverse();
-    for (const i of commits) {
-      const records = this.decodeCommit(part, bytes, part.commitOffset(i) - start, start);
-      if (!forwards) records.reverse();
-      for (const record of records) {
-        const inRange = forwards ? record.position >= from && record.position <= bound : record.position <= from && record.position >= bound;
-        if (inRange && passes(record, filter)) events.push(toRecordedEvent(record, part, start));
-      }
+    const [low, high] = forwards ? [from, bound] : [bound, from];
+    const build = (buffer: Buffer, layout: EventRecordLayout): RecordedEvent | undefined => {
+      if (layout.position < low || layout.position > high) return undefined;
+      if (filter && !passesLayout(buffer, layout, filter)) return undefined;
+      return recordedEventFromLayout(buffer, layout, part, start);
+    };
+    for (let k = 0; k <= lastCommit - firstCommit; k++) {
+      const i = forwards ? firstCommit + k : lastCommit - k;
+      const built = this.decodeCommit(part, bytes, part.commitOffset(i) - start, start, build);
+      if (!forwards) built.reverse();
+      for (const event of built) if (event) events.push(event);
     }
     if (forwards) {
       const next = lastCommit + 1 < part.commitCount ? part.commitFirstPosition(lastCommit + 1) : part.firstPosition + part.eventCount;
@@ -145,9 +146,9 @@ export class LogReader {
     return first;
   }
 
-  private decodeCommit(part: LogPart, bytes: Buffer, offset: number, fileStart: number): EventRecord[] {
+  private decodeCommit<T>(part: LogPart, bytes: Buffer, offset: number, fileStart: number, build: (bytes: Buffer, layout: EventRecordLayout) => T): T[] {
     const header = decodeCommitBlockHeader(bytes, offset, bytes.length);
-    const events = header instanceof FormatError ? header : decodeCommitEvents(bytes, offset, header);
+    const events = header instanceof FormatError ? header : mapCommitEvents(bytes, offset, header, build);
     if (events instanceof FormatError) throw new CorruptionError(fileName(part), fileStart + offset + events.offset, events.reason);
     return events;
   }
@@ -165,6 +166,13 @@ export class LogReader {
 
 function fileName(part: LogPart): string {
   return part.source === 'segment' ? StoreLayout.segmentName(part.segmentNumber) : StoreLayout.journalName(part.segmentNumber);
+}
+
+/** The filter checked on the record's bytes, before its JSON is parsed. */
+function passesLayout(bytes: Buffer, layout: EventRecordLayout, filter: EventFilter): boolean {
+  const streamIdStart = layout.offset + EVENT_RECORD_HEADER_BYTES;
+  const typeStart = streamIdStart + layout.streamIdLength;
+  return passes({ streamId: bytes.toString('utf8', streamIdStart, typeStart), type: bytes.toString('utf8', typeStart, typeStart + layout.typeLength) }, filter);
 }
 
 export function passes(record: { streamId: string; type: string }, filter?: EventFilter): boolean {

@@ -1,16 +1,16 @@
 import { CorruptionError } from '../errors/corruption.error';
-import { EventRecord } from '../format';
+import { EVENT_RECORD_HEADER_BYTES, EventRecord, EventRecordLayout } from '../format';
 import { StoreLayout } from '../segment';
 import { RecordedEvent } from './types';
 
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
-/** 8-4-4-4-12 hex; a lookup per byte rather than a Buffer, a hex string and five slices. */
-export function uuidFromBytes(bytes: Uint8Array): string {
+/** 8-4-4-4-12 hex of the 16 bytes at `offset`; a lookup per byte rather than a Buffer, a hex string and five slices. */
+export function uuidFromBytes(bytes: Uint8Array, offset = 0): string {
   let text = '';
   for (let i = 0; i < 16; i++) {
     if (i === 4 || i === 6 || i === 8 || i === 10) text += '-';
-    text += HEX[bytes[i] as number];
+    text += HEX[bytes[offset + i] as number];
   }
   return text;
 }
@@ -21,6 +21,32 @@ export type FileRef = string | { source: 'segment' | 'journal'; segmentNumber: n
 function nameOf(file: FileRef): string {
   if (typeof file === 'string') return file;
   return file.source === 'segment' ? StoreLayout.segmentName(file.segmentNumber) : StoreLayout.journalName(file.segmentNumber);
+}
+
+/**
+ * The public shape straight from the bytes of a checked record (no EventRecord and no views in
+ * between): what a replay makes a million times. `fileBase` is the file offset of `bytes[0]`.
+ */
+export function recordedEventFromLayout(bytes: Buffer, layout: EventRecordLayout, file: FileRef, fileBase: number): RecordedEvent {
+  let cursor = layout.offset + EVENT_RECORD_HEADER_BYTES;
+  const streamId = bytes.toString('utf8', cursor, (cursor += layout.streamIdLength));
+  const type = bytes.toString('utf8', cursor, (cursor += layout.typeLength));
+  const dataStart = cursor;
+  cursor += layout.dataLength;
+  try {
+    return {
+      id: uuidFromBytes(bytes, layout.offset + 32),
+      streamId,
+      version: layout.version,
+      position: layout.position,
+      type,
+      data: JSON.parse(bytes.toString('utf8', dataStart, cursor)) as unknown,
+      metadata: layout.metadataLength === 0 ? {} : (JSON.parse(bytes.toString('utf8', cursor, cursor + layout.metadataLength)) as Record<string, unknown>),
+      recordedAt: new Date(layout.recordedAtMs),
+    };
+  } catch (error) {
+    throw new CorruptionError(nameOf(file), fileBase + layout.offset, `event ${layout.position} holds JSON that does not parse: ${(error as Error).message}`);
+  }
 }
 
 /** The public shape of a decoded record: JSON parsed, id as a UUID string, recordedAt as a Date. */
