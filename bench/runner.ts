@@ -317,7 +317,10 @@ function fileSystemType(directory: string): string {
 
 function gitCommit(libRevision: string | undefined): string {
   try {
-    if (libRevision) return `lib/ as committed in ${execFileSync('git', ['log', '-1', '--format=%h %s', libRevision], { cwd: resolve(__dirname, '..'), encoding: 'utf8' }).trim()} (--lib ${libRevision}); bench/ from the work tree`;
+    if (libRevision) {
+      const git = (...args: string[]): string => execFileSync('git', args, { cwd: resolve(__dirname, '..'), encoding: 'utf8' }).trim();
+      return `lib/ as committed in ${git('log', '-1', '--format=%h %s', libRevision)} (--lib ${libRevision}; the last commit that changed lib/: ${git('log', '-1', '--format=%h %s', libRevision, '--', 'lib')}); bench/ from the work tree`;
+    }
     const head = execFileSync('git', ['log', '-1', '--format=%h %s'], { cwd: resolve(__dirname, '..'), encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'lib'], { cwd: resolve(__dirname, '..'), encoding: 'utf8' }).trim();
     return dirty ? `work tree at ${head}, with uncommitted changes in lib/: ${dirty.split('\n').map((l) => l.trim().split(/\s+/)[1]).join(', ')}` : `work tree at ${head}`;
