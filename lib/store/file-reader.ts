@@ -10,10 +10,13 @@ export class FileReader {
 
   constructor(private readonly fileSystem: FileSystem) {}
 
-  /** Reads `length` bytes at `position`, fewer when the file ends first. */
-  read(path: string, position: number, length: number): Buffer {
+  /**
+   * Reads `length` bytes at `position`, fewer when the file ends first; into `scratch` when it is
+   * large enough (the result is then a view of it, valid until the next read into it).
+   */
+  read(path: string, position: number, length: number, scratch?: Buffer): Buffer {
     const fd = this.descriptor(path);
-    const buffer = Buffer.allocUnsafe(length);
+    const buffer = scratch && scratch.length >= length ? scratch.subarray(0, length) : Buffer.allocUnsafe(length);
     let filled = 0;
     while (filled < length) {
       const count = this.fileSystem.readSync(fd, buffer, filled, length - filled, position + filled);

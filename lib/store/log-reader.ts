@@ -29,6 +29,12 @@ export interface Chunk {
 
 /** Reads chunks of the log by position and of streams by version, synchronously, from the files. */
 export class LogReader {
+  /**
+   * Where single records are read: reused, so that a stream read does not allocate a buffer per
+   * event. A record read here is a view of it, valid until the next read: callers convert first.
+   */
+  private readonly scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
   constructor(
     private readonly parts: LogParts,
     private readonly streams: StreamTable,
@@ -109,20 +115,20 @@ export class LogReader {
     return found;
   }
 
-  /** The decoded record at a location (JSON not parsed). */
+  /** The decoded record at a location (JSON not parsed); its byte fields are valid until the next read. */
   readRecord(location: EventLocation, window: ReadWindow = emptyWindow()): EventRecord {
     const path = this.pathOf(location);
     let relative = location.offset - window.start;
     if (window.path !== path || relative < 0 || relative + EVENT_RECORD_HEADER_BYTES > window.bytes.length) {
       window.path = path;
       window.start = location.offset;
-      window.bytes = this.files.read(path, location.offset, RECORD_PROBE_BYTES);
+      window.bytes = this.files.read(path, location.offset, RECORD_PROBE_BYTES, this.scratch);
       relative = 0;
     }
     const length = window.bytes.length >= relative + 4 ? window.bytes.readUInt32LE(relative) : 0;
     if (relative + length > window.bytes.length) {
       window.start = location.offset;
-      window.bytes = this.files.read(path, location.offset, Math.max(length, RECORD_PROBE_BYTES));
+      window.bytes = this.files.read(path, location.offset, Math.max(length, RECORD_PROBE_BYTES), this.scratch);
       relative = 0;
     }
     const record = decodeEventRecord(window.bytes, relative, window.bytes.length);
