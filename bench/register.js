@@ -6,6 +6,7 @@ const fs = require('node:fs');
 const Module = require('node:module');
 const { transformSync } = require('@swc/core');
 
+/** The swc options of every compile the benchmarks make (also used by runner.ts for child processes). */
 const options = {
   jsc: {
     target: 'es2022',
@@ -21,3 +22,5 @@ Module._extensions['.ts'] = function compileTypeScript(module, filename) {
   const { code } = transformSync(source, { ...options, filename });
   module._compile(code, filename);
 };
+
+module.exports = { swcOptions: options };

@@ -337,6 +337,7 @@ const loads = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
  */
 function compileForChildren(out: string, libRevision: string | undefined): string {
   const { transformSync } = require('@swc/core') as typeof import('@swc/core');
+  const { swcOptions } = require('./register.js') as { swcOptions: import('@swc/core').Options };
   const repo = resolve(__dirname, '..');
   const files: string[] = [];
   const sources = new Map<string, string>();
@@ -359,16 +360,7 @@ function compileForChildren(out: string, libRevision: string | undefined): strin
   if (!libRevision) walk(join(repo, 'lib'));
   walk(join(repo, 'bench'));
   for (const file of files) {
-    const { code } = transformSync(sources.get(file) ?? fs.readFileSync(file, 'utf8'), {
-      filename: file,
-      jsc: {
-        target: 'es2022',
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-      },
-      module: { type: 'commonjs' },
-      sourceMaps: 'inline',
-    });
+    const { code } = transformSync(sources.get(file) ?? fs.readFileSync(file, 'utf8'), { ...swcOptions, filename: file });
     const target = join(out, file.slice(repo.length + 1)).replace(/\.ts$/, '.js');
     fs.mkdirSync(join(target, '..'), { recursive: true });
     fs.writeFileSync(target, code);

@@ -84,6 +84,27 @@ function describeError(error: unknown): string {
   return error instanceof CorruptionError ? `CorruptionError(${error.segment} @${error.offset}: ${error.reason})` : String(error);
 }
 
+/**
+ * Flips one bit of the segment file, runs `check` (an open or a verification), puts the bit back,
+ * and compares what it reported with what validating that one file reports: the same file, offset
+ * and check. Returns a description of the mismatch, or undefined when they agree.
+ */
+async function flipAndCompare(path: string, segment: SealedSegmentFile, bit: number, check: () => Promise<unknown>): Promise<string | undefined> {
+  const byte = bit >> 3;
+  const original = segment.bytes[byte] as number;
+  writeByteAt(path, byte, original ^ (1 << (bit & 7)));
+  const error = await check();
+  writeByteAt(path, byte, original);
+  const expected = validateSegment(withBitFlipped(segment.bytes, bit), segment.expectation);
+  const same =
+    error instanceof CorruptionError &&
+    expected instanceof CorruptionError &&
+    error.segment === segment.name &&
+    error.offset === expected.offset &&
+    error.reason === expected.reason;
+  return same ? undefined : `${segment.name} bit ${bit} (${regionOf(segment, byte)}): ${describeError(error)}`;
+}
+
 describe('a single-bit flip in a sealed segment', () => {
   const tempDirectory = useTempDirectories();
   let pristine: string;
@@ -138,22 +159,10 @@ describe('a single-bit flip in a sealed segment', () => {
       const path = join(directory, segment.name);
       makeWritable(path);
       for (const bit of bits) {
-        const byte = bit >> 3;
-        const original = segment.bytes[byte] as number;
-        writeByteAt(path, byte, original ^ (1 << (bit & 7)));
-        const error = await openError(directory, SEGMENT_SIZE_BYTES);
-        writeByteAt(path, byte, original);
+        const miss = await flipAndCompare(path, segment, bit, () => openError(directory, SEGMENT_SIZE_BYTES));
         flips++;
-        // What open reports must be what validating that one file reports: the same file, offset, check.
-        const expected = validateSegment(withBitFlipped(segment.bytes, bit), segment.expectation);
-        const same =
-          error instanceof CorruptionError &&
-          expected instanceof CorruptionError &&
-          error.segment === segment.name &&
-          error.offset === expected.offset &&
-          error.reason === expected.reason;
-        if (same) regionsHit.add(regionOf(segment, byte));
-        else misses.push(`${segment.name} bit ${bit} (${regionOf(segment, byte)}): ${describeError(error)}`);
+        if (miss === undefined) regionsHit.add(regionOf(segment, bit >> 3));
+        else misses.push(miss);
       }
     }
     expect(flips).toBeGreaterThanOrEqual(2_000 + 2 * 210);
@@ -173,20 +182,9 @@ describe('a single-bit flip in a sealed segment', () => {
       makeWritable(path);
       const bits = sampleFlips(segment, SEED + 10 + i, { header: 30, 'chain hash': 15, commits: 30, 'index block': 20, 'end marker': 15 });
       for (const bit of bits) {
-        const byte = bit >> 3;
-        const original = segment.bytes[byte] as number;
-        writeByteAt(path, byte, original ^ (1 << (bit & 7)));
-        const error = await rejectionOf(verifyStore(directory));
-        writeByteAt(path, byte, original);
+        const miss = await flipAndCompare(path, segment, bit, () => rejectionOf(verifyStore(directory)));
         flips++;
-        const expected = validateSegment(withBitFlipped(segment.bytes, bit), segment.expectation);
-        const same =
-          error instanceof CorruptionError &&
-          expected instanceof CorruptionError &&
-          error.segment === segment.name &&
-          error.offset === expected.offset &&
-          error.reason === expected.reason;
-        if (!same) misses.push(`${segment.name} bit ${bit} (${regionOf(segment, byte)}): ${describeError(error)}`);
+        if (miss !== undefined) misses.push(miss);
       }
     }
     expect(flips).toBe(3 * 110);
