@@ -32,7 +32,9 @@ for (const [location, entry] of Object.entries(packages)) {
     if (packages[`${parentDir}/${name}`] || packages[`node_modules/${name}`]) continue;
     const platform = platformOf(name);
     if (!platform) continue;
-    packages[`node_modules/${name}`] = { version, ...(entry.dev ? { dev: true } : {}), optional: true, ...platform };
+    // Keys in the order npm writes them, so that a later `npm install` leaves the file as it is.
+    const { os, cpu, libc } = platform;
+    packages[`node_modules/${name}`] = { version, cpu, ...(entry.dev ? { dev: true } : {}), ...(libc ? { libc } : {}), optional: true, os };
     added++;
   }
 }
