@@ -27,4 +27,9 @@ export class StoreLayout {
   static journalName(segmentNumber: number): string {
     return `journal/${journalFileName(segmentNumber)}`;
   }
+
+  /** The name of a part of the log: a sealed segment or the journal of a segment not yet sealed. */
+  static partName(part: { source: 'segment' | 'journal'; segmentNumber: number }): string {
+    return part.source === 'segment' ? StoreLayout.segmentName(part.segmentNumber) : StoreLayout.journalName(part.segmentNumber);
+  }
 }

@@ -91,7 +91,7 @@ export class LogReader {
         continue;
       }
       bytesRead += record.recordLength;
-      events.push(toRecordedEvent(record, this.nameOf(location), location.offset));
+      events.push(toRecordedEvent(record, location, location.offset));
     }
     return { events, next: -1 };
   }
@@ -133,7 +133,7 @@ export class LogReader {
     }
     const record = decodeEventRecord(window.bytes, relative, window.bytes.length);
     if (record instanceof FormatError) {
-      throw new CorruptionError(this.nameOf(location), location.offset + record.offset, record.reason);
+      throw new CorruptionError(StoreLayout.partName(location), location.offset + record.offset, record.reason);
     }
     return record;
   }
@@ -155,23 +155,15 @@ export class LogReader {
   private decodeCommit<T>(part: LogPart, bytes: Buffer, offset: number, fileStart: number, build: (bytes: Buffer, layout: EventRecordLayout) => T): T[] {
     const header = decodeCommitBlockHeader(bytes, offset, bytes.length);
     const events = header instanceof FormatError ? header : mapCommitEvents(bytes, offset, header, build);
-    if (events instanceof FormatError) throw new CorruptionError(fileName(part), fileStart + offset + events.offset, events.reason);
+    if (events instanceof FormatError) throw new CorruptionError(StoreLayout.partName(part), fileStart + offset + events.offset, events.reason);
     return events;
   }
 
   private pathOf(location: EventLocation): string {
     const part = this.parts.parts.find((p) => p.segmentNumber === location.segmentNumber && p.source === location.source);
-    if (!part) throw new CorruptionError(this.nameOf(location), location.offset, 'no such segment is open');
+    if (!part) throw new CorruptionError(StoreLayout.partName(location), location.offset, 'no such segment is open');
     return part.path;
   }
-
-  private nameOf(location: EventLocation): string {
-    return location.source === 'segment' ? StoreLayout.segmentName(location.segmentNumber) : StoreLayout.journalName(location.segmentNumber);
-  }
-}
-
-function fileName(part: LogPart): string {
-  return part.source === 'segment' ? StoreLayout.segmentName(part.segmentNumber) : StoreLayout.journalName(part.segmentNumber);
 }
 
 /** The filter checked on the record's bytes, before its JSON is parsed. */

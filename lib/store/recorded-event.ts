@@ -19,8 +19,7 @@ export function uuidFromBytes(bytes: Uint8Array, offset = 0): string {
 export type FileRef = string | { source: 'segment' | 'journal'; segmentNumber: number };
 
 function nameOf(file: FileRef): string {
-  if (typeof file === 'string') return file;
-  return file.source === 'segment' ? StoreLayout.segmentName(file.segmentNumber) : StoreLayout.journalName(file.segmentNumber);
+  return typeof file === 'string' ? file : StoreLayout.partName(file);
 }
 
 /**
