@@ -62,6 +62,8 @@ export interface ChainHead {
 
 interface QueuedCommit {
   block: Buffer;
+  /** SHA-256 of the block: the next commit's parent, and the head once it is durable. */
+  hash: Buffer;
   firstPosition: number;
   eventCount: number;
   recordedAtMs: number;
@@ -158,7 +160,6 @@ export class SegmentLog {
       log.journal = await JournalFile.reopen(fileSystem, last.path, last.header, last.validEnd, options.durability, options.segmentSizeBytes);
       if (log.journal.dataBytes >= options.segmentSizeBytes) await log.rotate();
     }
-    log.durableSegment = recovered.tail.nextPosition === 0 ? 0 : log.segmentOf(recovered.tail.nextPosition - 1);
     return log;
   }
 
@@ -168,9 +169,10 @@ export class SegmentLog {
     const firstPosition = this.accepted.nextPosition;
     const recordedAtMs = Math.max(Date.now(), this.accepted.lastRecordedAtMs);
     const block = encodeCommitBlock({ firstPosition, recordedAtMs, parentHash: this.accepted.lastCommitHash, events });
-    this.accepted = { nextPosition: firstPosition + events.length, lastCommitHash: nodeHashes.sha256([block]), lastRecordedAtMs: recordedAtMs };
+    const hash = nodeHashes.sha256([block]);
+    this.accepted = { nextPosition: firstPosition + events.length, lastCommitHash: hash, lastRecordedAtMs: recordedAtMs };
     const durable = new Promise<void>((resolve, reject) => {
-      this.queue.push({ block, firstPosition, eventCount: events.length, recordedAtMs, resolve, reject });
+      this.queue.push({ block, hash, firstPosition, eventCount: events.length, recordedAtMs, resolve, reject });
     });
     this.scheduleFlush();
     return { firstPosition, recordedAtMs, durable };
@@ -378,7 +380,7 @@ export class SegmentLog {
     const last = batch[batch.length - 1] as QueuedCommit;
     this.durableTail = {
       nextPosition: last.firstPosition + last.eventCount,
-      lastCommitHash: nodeHashes.sha256([last.block]),
+      lastCommitHash: last.hash,
       lastRecordedAtMs: last.recordedAtMs,
     };
     this.durableSegment = segmentNumber;
@@ -465,12 +467,6 @@ export class SegmentLog {
     return { segmentNumber, name, path: this.layout.segmentPath(segmentNumber), header, index, endMarker: built.endMarker };
   }
 
-  private segmentOf(position: number): number {
-    for (const segment of this.sealedSegments) {
-      if (position < segment.header.firstPosition + segment.header.eventCount) return segment.segmentNumber;
-    }
-    return this.journal?.segmentNumber ?? this.sealedSegments.length;
-  }
 
   /** Fail-stop (DESIGN §3 rule 5): reject everything pending and later; never retry the fsync. */
   private fail(operation: string, cause: unknown): void {
