@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { alignUp, encodeJournalHeader, JOURNAL_HEADER_BYTES, journalFileName, JournalHeader, SALT_BYTES } from '../format';
-import { FileSystem, writeFully } from './file-system';
+import { FileSystem, writeFully, writeFullySync } from './file-system';
 
 export type Durability = 'fsync' | 'none';
+/**
+ * Where a group commit's fdatasync runs. 'blocking': on the calling thread, the event loop waits
+ * for the disk (no thread-pool round trips: the fastest commit on a local disk). 'thread-pool': in
+ * libuv's thread pool, the event loop keeps running meanwhile (for disks whose flush takes long).
+ */
+export type JournalFlush = 'blocking' | 'thread-pool';
 
 /** Bounds of the zero-filled space kept ahead of the write offset (DESIGN §3 rule 3). */
 const MIN_PREALLOCATE_BYTES = 64 * 1024;
@@ -21,6 +27,7 @@ export class JournalFile {
     readonly fd: number,
     readonly header: JournalHeader,
     private readonly durability: Durability,
+    private readonly flush: JournalFlush,
     private readonly preallocateBytes: number,
     /** Where the next frame goes. */
     public writeOffset: number,
@@ -46,6 +53,7 @@ export class JournalFile {
     journalDirectory: string,
     identity: Omit<JournalHeader, 'salt'>,
     durability: Durability,
+    flush: JournalFlush,
     segmentSizeBytes: number,
   ): Promise<JournalFile> {
     const header: JournalHeader = { ...identity, salt: randomBytes(SALT_BYTES) };
@@ -64,7 +72,7 @@ export class JournalFile {
     await fileSystem.rename(tmpPath, path);
     if (durability === 'fsync') await fileSystem.syncDirectory(journalDirectory);
     const fd = await fileSystem.open(path, 'r+');
-    return new JournalFile(fileSystem, path, fd, header, durability, preallocateBytes, JOURNAL_HEADER_BYTES, initial.length);
+    return new JournalFile(fileSystem, path, fd, header, durability, flush, preallocateBytes, JOURNAL_HEADER_BYTES, initial.length);
   }
 
   /** Reopens a recovered journal to append after `validEnd`. */
@@ -74,14 +82,19 @@ export class JournalFile {
     header: JournalHeader,
     validEnd: number,
     durability: Durability,
+    flush: JournalFlush,
     segmentSizeBytes: number,
   ): Promise<JournalFile> {
     const fd = await fileSystem.open(path, 'r+');
     const size = await fileSystem.fileSize(fd);
-    return new JournalFile(fileSystem, path, fd, header, durability, preallocationFor(segmentSizeBytes), validEnd, size);
+    return new JournalFile(fileSystem, path, fd, header, durability, flush, preallocationFor(segmentSizeBytes), validEnd, size);
   }
 
-  /** Writes one frame at the write offset and makes it durable: one write, one fdatasync. */
+  /**
+   * Writes one frame at the write offset and makes it durable: one write, one fdatasync. The write
+   * is synchronous (a copy into the page cache: a thread-pool round trip would cost more); the
+   * fdatasync runs where `flush` says.
+   */
   async writeFrame(frame: Buffer): Promise<void> {
     const end = this.writeOffset + frame.length;
     let bytes = frame;
@@ -90,8 +103,11 @@ export class JournalFile {
       bytes = Buffer.alloc(allocated - this.writeOffset);
       frame.copy(bytes, 0);
     }
-    await writeFully(this.fileSystem, this.fd, bytes, this.writeOffset);
-    if (this.durability === 'fsync') await this.fileSystem.fdatasync(this.fd);
+    writeFullySync(this.fileSystem, this.fd, bytes, this.writeOffset);
+    if (this.durability === 'fsync') {
+      if (this.flush === 'blocking') this.fileSystem.fdatasyncSync(this.fd);
+      else await this.fileSystem.fdatasync(this.fd);
+    }
     this.allocatedBytes = Math.max(this.allocatedBytes, this.writeOffset + bytes.length);
     this.writeOffset = end;
   }

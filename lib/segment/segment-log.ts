@@ -11,7 +11,7 @@ import { decodeIndexBlock, decodeJournalHeader, decodeSegmentHeader, encodeCommi
 import { FileSystem, NodeFileSystem } from './file-system';
 import { FollowedJournal, openFollowedJournal, readNewFrames } from './journal-follower';
 import { ChainTail, ReadJournal } from './journal-reader';
-import { Durability, JournalFile } from './journal-file';
+import { Durability, JournalFile, JournalFlush } from './journal-file';
 import { scanJournal } from './journal-scan';
 import { StoreLock } from './lock';
 import { ChainstoreLogger, consoleLogger } from './logger';
@@ -24,6 +24,8 @@ export interface SegmentLogOptions {
   /** The open segment is sealed once its journal holds at least this many bytes of commits. */
   segmentSizeBytes: number;
   durability: Durability;
+  /** Where the journal's fdatasync runs. @default 'blocking' */
+  journalFlush?: JournalFlush;
   readOnly: boolean;
   fileSystem?: FileSystem;
   logger?: ChainstoreLogger;
@@ -157,7 +159,7 @@ export class SegmentLog {
     if (last === undefined) {
       log.journal = await log.createJournal(recovered.segments.length + 1, recovered.tail.nextPosition);
     } else {
-      log.journal = await JournalFile.reopen(fileSystem, last.path, last.header, last.validEnd, options.durability, options.segmentSizeBytes);
+      log.journal = await JournalFile.reopen(fileSystem, last.path, last.header, last.validEnd, options.durability, options.journalFlush ?? 'blocking', options.segmentSizeBytes);
       if (log.journal.dataBytes >= options.segmentSizeBytes) await log.rotate();
     }
     return log;
@@ -412,6 +414,7 @@ export class SegmentLog {
       this.layout.journalDirectory,
       { storeId: this.storeId, segmentNumber, firstPosition },
       this.options.durability,
+      this.options.journalFlush ?? 'blocking',
       this.options.segmentSizeBytes,
     );
   }

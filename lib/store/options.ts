@@ -1,6 +1,6 @@
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { MAX_SEGMENT_BYTES } from '../format';
-import { ChainstoreLogger, consoleLogger, Durability, FileSystem } from '../segment';
+import { ChainstoreLogger, consoleLogger, Durability, FileSystem, JournalFlush } from '../segment';
 
 export interface EventStoreOptions {
   /** Directory of the store; created when missing. */
@@ -16,6 +16,15 @@ export interface EventStoreOptions {
    * @default 'fsync'
    */
   durability?: Durability;
+  /**
+   * Where each group commit's fdatasync runs. 'blocking': on the event loop, which waits for the
+   * disk — no thread-pool round trips, the lowest commit latency on a local disk (the event loop
+   * is held for one fdatasync per group commit: ~0.1 ms on a local SSD). 'thread-pool': in libuv's
+   * thread pool, the event loop serves other work meanwhile — for disks whose flush takes
+   * milliseconds (network block storage), where holding the event loop that long would stall the
+   * application. Durability is the same either way. @default 'blocking'
+   */
+  journalFlush?: JournalFlush;
   /** Open without the lock: serve reads, refuse appends. @default false */
   readOnly?: boolean;
   /** Largest encoded event (data, metadata, type, stream id and header). @default 16777216 (16 MiB) */
@@ -30,6 +39,7 @@ export interface ResolvedOptions {
   directory: string;
   segmentSizeBytes: number;
   durability: Durability;
+  journalFlush: JournalFlush;
   readOnly: boolean;
   maxEventSizeBytes: number;
   logger: ChainstoreLogger;
@@ -53,11 +63,16 @@ export function resolveOptions(options: EventStoreOptions): ResolvedOptions {
   checkInteger('maxEventSizeBytes', maxEventSizeBytes, 128, MAX_APPEND_BYTES);
   const durability = options.durability ?? 'fsync';
   if (durability !== 'fsync' && durability !== 'none') throw new InvalidOptionsError('durability', `must be 'fsync' or 'none', not ${JSON.stringify(durability)}`);
+  const journalFlush = options.journalFlush ?? 'blocking';
+  if (journalFlush !== 'blocking' && journalFlush !== 'thread-pool') {
+    throw new InvalidOptionsError('journalFlush', `must be 'blocking' or 'thread-pool', not ${JSON.stringify(journalFlush)}`);
+  }
   if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') throw new InvalidOptionsError('readOnly', 'must be a boolean');
   return {
     directory: options.directory,
     segmentSizeBytes,
     durability,
+    journalFlush,
     readOnly: options.readOnly ?? false,
     maxEventSizeBytes,
     logger: options.logger ?? consoleLogger,

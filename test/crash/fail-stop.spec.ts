@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreFailedError } from '../../lib/errors';
-import { SegmentLog, silentLogger } from '../../lib/segment';
+import { JournalFlush, SegmentLog, silentLogger } from '../../lib/segment';
 import { commitEvent } from '../support/events';
 import { FaultFileSystem, FaultRule } from '../support/fault-file-system';
 import { checkStoreAfterCrash, SubmittedCommit } from '../support/recovered-store';
@@ -35,12 +35,13 @@ describe('fail-stop after a failed write or flush', () => {
     rule: FaultRule | undefined,
     onOperation?: (line: string, harness: Harness) => void,
     segmentSizeBytes = largeSegmentBytes,
+    journalFlush: JournalFlush = 'blocking',
   ): Promise<Harness> {
     const directory = tempDirectory();
     let harness: Harness | undefined;
     const fileSystem = new FaultFileSystem({ root: directory, beforeOperation: (line) => harness && onOperation?.(line, harness) });
     if (rule) fileSystem.inject(rule);
-    const log = await SegmentLog.open({ directory, segmentSizeBytes, durability: 'fsync', readOnly: false, fileSystem, logger: silentLogger });
+    const log = await SegmentLog.open({ directory, segmentSizeBytes, durability: 'fsync', journalFlush, readOnly: false, fileSystem, logger: silentLogger });
     const submitted: SubmittedCommit[] = [];
     const acknowledged = new Set<number>();
     let counter = 0;
@@ -74,59 +75,62 @@ describe('fail-stop after a failed write or flush', () => {
     expect(await checkStoreAfterCrash(harness.directory, harness.submitted, harness.acknowledged, harness.segmentSizeBytes)).toEqual([]);
   }
 
-  it.each([
-    ['fdatasync', 'EIO'],
-    ['write', 'EIO'],
-    ['write', 'ENOSPC'],
-  ] as const)('a failed journal %s (%s) rejects its batch, the queue behind it and every later append with StoreFailedError', async (operation, errno) => {
-    // The 4th journal call of its kind fails: three appends before it were acknowledged.
-    let queuedBehind: Promise<number> | undefined;
-    const harness = await openHarness({ operation, path: 'journal/00000001.wal', nth: 4, errno }, (line, h) => {
-      // While the failing batch is in flight, another append queues behind it.
-      if (queuedBehind === undefined && /\[(EIO|ENOSPC)\]$/.test(line) === false && line.includes(`${operation} journal/00000001.wal`) && h.acknowledged.size === 3) {
-        queuedBehind = h.append().durable;
-        queuedBehind.catch(() => undefined);
-      }
+  // The journal's fdatasync on the event loop (the default) or in the thread pool: the same rules.
+  describe.each(['blocking', 'thread-pool'] as const)('journalFlush %s', (journalFlush) => {
+    it.each([
+      ['fdatasync', 'EIO'],
+      ['write', 'EIO'],
+      ['write', 'ENOSPC'],
+    ] as const)('a failed journal %s (%s) rejects its batch, the queue behind it and every later append with StoreFailedError', async (operation, errno) => {
+      // The 4th journal call of its kind fails: three appends before it were acknowledged.
+      let queuedBehind: Promise<number> | undefined;
+      const harness = await openHarness({ operation, path: 'journal/00000001.wal', nth: 4, errno }, (line, h) => {
+        // While the failing batch is in flight, another append queues behind it.
+        if (queuedBehind === undefined && /\[(EIO|ENOSPC)\]$/.test(line) === false && line.includes(`${operation} journal/00000001.wal`) && h.acknowledged.size === 3) {
+          queuedBehind = h.append().durable;
+          queuedBehind.catch(() => undefined);
+        }
+      }, largeSegmentBytes, journalFlush);
+      for (let i = 0; i < 3; i++) await harness.append(2).durable;
+
+      const failing = harness.append(1).durable;
+      await expect(failing).rejects.toBeInstanceOf(StoreFailedError);
+      await expect(failing).rejects.toMatchObject({ cause: { code: errno } });
+      expect(queuedBehind).toBeDefined();
+      await expect(queuedBehind).rejects.toBeInstanceOf(StoreFailedError);
+      expect(() => harness.append()).toThrow(StoreFailedError);
+      expect(harness.log.failedWith).toBeInstanceOf(StoreFailedError);
+
+      await harness.log.settle();
+      const after = linesAfterFailure(harness.fileSystem);
+      expect(after.filter((line) => / (fsync|fdatasync|write) /.test(line))).toEqual([]);
+      expect(harness.acknowledged).toEqual(new Set([0, 1, 2]));
+      await expectRecovered(harness);
     });
-    for (let i = 0; i < 3; i++) await harness.append(2).durable;
 
-    const failing = harness.append(1).durable;
-    await expect(failing).rejects.toBeInstanceOf(StoreFailedError);
-    await expect(failing).rejects.toMatchObject({ cause: { code: errno } });
-    expect(queuedBehind).toBeDefined();
-    await expect(queuedBehind).rejects.toBeInstanceOf(StoreFailedError);
-    expect(() => harness.append()).toThrow(StoreFailedError);
-    expect(harness.log.failedWith).toBeInstanceOf(StoreFailedError);
-
-    await harness.log.settle();
-    const after = linesAfterFailure(harness.fileSystem);
-    expect(after.filter((line) => / (fsync|fdatasync|write) /.test(line))).toEqual([]);
-    expect(harness.acknowledged).toEqual(new Set([0, 1, 2]));
-    await expectRecovered(harness);
-  });
-
-  it('an fdatasync that fails once is not retried: the append still rejects, although a retry would succeed', async () => {
-    const harness = await openHarness({ operation: 'fdatasync', nth: 2, errno: 'EIO' });
-    await harness.append().durable;
-    await expect(harness.append().durable).rejects.toBeInstanceOf(StoreFailedError);
-    await harness.log.settle();
-    expect(harness.fileSystem.operations('fdatasync')).toHaveLength(2);
-    expect(linesAfterFailure(harness.fileSystem).filter((line) => / (fsync|fdatasync) /.test(line))).toEqual([]);
-    await expectRecovered(harness);
-  });
-
-  it('an append resolves only after its fdatasync returned', async () => {
-    const events: string[] = [];
-    const harness = await openHarness(undefined, (line) => {
-      if (/ (write|fdatasync) journal\//.test(line)) events.push(line.split(' ')[1] as string);
+    it('an fdatasync that fails once is not retried: the append still rejects, although a retry would succeed', async () => {
+      const harness = await openHarness({ operation: 'fdatasync', nth: 2, errno: 'EIO' }, undefined, largeSegmentBytes, journalFlush);
+      await harness.append().durable;
+      await expect(harness.append().durable).rejects.toBeInstanceOf(StoreFailedError);
+      await harness.log.settle();
+      expect(harness.fileSystem.operations('fdatasync')).toHaveLength(2);
+      expect(linesAfterFailure(harness.fileSystem).filter((line) => / (fsync|fdatasync) /.test(line))).toEqual([]);
+      await expectRecovered(harness);
     });
-    const first = harness.append();
-    const second = harness.append();
-    await first.durable.then(() => events.push('resolved'));
-    await second.durable.then(() => events.push('resolved'));
-    // Both commits went out in one frame (group commit): one write, one fdatasync, then both resolve.
-    expect(events).toEqual(['write', 'fdatasync', 'resolved', 'resolved']);
-    await expectRecovered(harness);
+
+    it('an append resolves only after its fdatasync returned', async () => {
+      const events: string[] = [];
+      const harness = await openHarness(undefined, (line) => {
+        if (/ (write|fdatasync) journal\//.test(line)) events.push(line.split(' ')[1] as string);
+      }, largeSegmentBytes, journalFlush);
+      const first = harness.append();
+      const second = harness.append();
+      await first.durable.then(() => events.push('resolved'));
+      await second.durable.then(() => events.push('resolved'));
+      // Both commits went out in one frame (group commit): one write, one fdatasync, then both resolve.
+      expect(events).toEqual(['write', 'fdatasync', 'resolved', 'resolved']);
+      await expectRecovered(harness);
+    });
   });
 
   it('short writes are completed before the flush: every acknowledged commit is whole after reopen', async () => {

@@ -91,6 +91,9 @@ export class SynchronousNodeFileSystem extends NodeFileSystem {
     if (this.flushToDevice) fs.fsyncSync(fd);
   }
   override async fdatasync(fd: number): Promise<void> {
+    this.fdatasyncSync(fd);
+  }
+  override fdatasyncSync(fd: number): void {
     if (this.flushToDevice) fs.fdatasyncSync(fd);
   }
   override async ftruncate(fd: number, length: number): Promise<void> {
@@ -211,7 +214,7 @@ export class FaultFileSystem implements FileSystem {
   }
 
   async open(path: string, flags: 'r' | 'r+' | 'wx'): Promise<number> {
-    await this.step('open', path, flags);
+    this.step('open', path, flags);
     const fd = await this.inner.open(path, flags);
     this.paths.set(fd, path);
     return fd;
@@ -227,24 +230,27 @@ export class FaultFileSystem implements FileSystem {
     return this.inner.read(fd, buffer, offset, length, position);
   }
   async write(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-    const isRest = this.splitRest.get(fd) === position;
-    const count = this.splitWrites && !isRest && length > 1 ? Math.ceil(length / 2) : length;
-    await this.step('write', this.pathOf(fd), `${count}/${length} bytes at ${position}`);
-    const written = await this.inner.write(fd, buffer, offset, count, position);
-    if (written < length && !isRest) this.splitRest.set(fd, position + written);
-    else this.splitRest.delete(fd);
-    return written;
+    const count = this.writeStep(fd, length, position);
+    return this.afterWrite(fd, length, position, await this.inner.write(fd, buffer, offset, count, position));
+  }
+  writeSync(fd: number, buffer: Buffer, offset: number, length: number, position: number): number {
+    const count = this.writeStep(fd, length, position);
+    return this.afterWrite(fd, length, position, this.inner.writeSync(fd, buffer, offset, count, position));
   }
   async fsync(fd: number): Promise<void> {
-    await this.step('fsync', this.pathOf(fd));
+    this.step('fsync', this.pathOf(fd));
     return this.inner.fsync(fd);
   }
   async fdatasync(fd: number): Promise<void> {
-    await this.step('fdatasync', this.pathOf(fd));
+    this.step('fdatasync', this.pathOf(fd));
     return this.inner.fdatasync(fd);
   }
+  fdatasyncSync(fd: number): void {
+    this.step('fdatasync', this.pathOf(fd));
+    this.inner.fdatasyncSync(fd);
+  }
   async ftruncate(fd: number, length: number): Promise<void> {
-    await this.step('ftruncate', this.pathOf(fd), `to ${length}`);
+    this.step('ftruncate', this.pathOf(fd), `to ${length}`);
     return this.inner.ftruncate(fd, length);
   }
   async fileSize(fd: number): Promise<number> {
@@ -260,7 +266,7 @@ export class FaultFileSystem implements FileSystem {
     return this.inner.readFile(path);
   }
   async writeFile(path: string, data: Buffer | string, flags: 'w' | 'wx'): Promise<void> {
-    await this.step('writeFile', path, flags);
+    this.step('writeFile', path, flags);
     return this.inner.writeFile(path, data, flags);
   }
   async readdir(path: string): Promise<string[]> {
@@ -268,27 +274,27 @@ export class FaultFileSystem implements FileSystem {
     return this.inner.readdir(path);
   }
   async mkdir(path: string): Promise<void> {
-    await this.step('mkdir', path);
+    this.step('mkdir', path);
     return this.inner.mkdir(path);
   }
   async link(from: string, to: string): Promise<void> {
-    await this.step('link', from, `-> ${this.show(to)}`);
+    this.step('link', from, `-> ${this.show(to)}`);
     return this.inner.link(from, to);
   }
   async rename(from: string, to: string): Promise<void> {
-    await this.step('rename', from, `-> ${this.show(to)}`);
+    this.step('rename', from, `-> ${this.show(to)}`);
     return this.inner.rename(from, to);
   }
   async unlink(path: string): Promise<void> {
-    await this.step('unlink', path);
+    this.step('unlink', path);
     return this.inner.unlink(path);
   }
   async chmod(path: string, mode: number): Promise<void> {
-    await this.step('chmod', path, mode.toString(8));
+    this.step('chmod', path, mode.toString(8));
     return this.inner.chmod(path, mode);
   }
   async syncDirectory(path: string): Promise<void> {
-    await this.step('syncDirectory', path);
+    this.step('syncDirectory', path);
     return this.inner.syncDirectory(path);
   }
   async exists(path: string): Promise<boolean> {
@@ -308,8 +314,23 @@ export class FaultFileSystem implements FileSystem {
     this.inner.closeSync(fd);
   }
 
+  /** Counts the write (split in two with splitWrites) and returns how many bytes it may write. */
+  private writeStep(fd: number, length: number, position: number): number {
+    const isRest = this.splitRest.get(fd) === position;
+    const count = this.splitWrites && !isRest && length > 1 ? Math.ceil(length / 2) : length;
+    this.step('write', this.pathOf(fd), `${count}/${length} bytes at ${position}`);
+    return count;
+  }
+
+  private afterWrite(fd: number, length: number, position: number, written: number): number {
+    const isRest = this.splitRest.get(fd) === position;
+    if (written < length && !isRest) this.splitRest.set(fd, position + written);
+    else this.splitRest.delete(fd);
+    return written;
+  }
+
   /** Counts and logs one call, then crashes or fails it when a rule says so. */
-  private async step(operation: CountedOperation, path: string, detail = ''): Promise<void> {
+  private step(operation: CountedOperation, path: string, detail = ''): void {
     this.assertAlive();
     this.count++;
     const shown = this.show(path);

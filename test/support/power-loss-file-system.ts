@@ -498,6 +498,10 @@ export class PowerLossFileSystem implements FileSystem {
   }
 
   async write(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    return this.writeSync(fd, buffer, offset, length, position);
+  }
+
+  writeSync(fd: number, buffer: Buffer, offset: number, length: number, position: number): number {
     const file = this.file(fd);
     let count = length;
     if (this.options.shortWrites && length > 1) count = 1 + Math.floor(this.disk.random() * length);
@@ -527,6 +531,10 @@ export class PowerLossFileSystem implements FileSystem {
   }
 
   async fdatasync(fd: number): Promise<void> {
+    this.fdatasyncSync(fd);
+  }
+
+  fdatasyncSync(fd: number): void {
     const file = this.file(fd);
     this.enter('fdatasync', file.path, '', file.inode);
     if (this.options.mutation === 'journal-fdatasync' && file.path.endsWith('.wal')) return;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { EventStore } from '../../lib/store';
 import { openEventStore } from '../../lib/streams';
-import { FileSystem, LOCK_FILE_NAME, readCommitBlocks, SegmentLog, silentLogger, verifyStore } from '../../lib/segment';
+import { FileSystem, JournalFlush, LOCK_FILE_NAME, readCommitBlocks, SegmentLog, silentLogger, verifyStore } from '../../lib/segment';
 import { decodeBlock, uuidBytes } from './events';
 import { FlushMutation, PowerLossDisk } from './power-loss-file-system';
 import { seededRandom } from './seeded-random';
@@ -27,6 +27,8 @@ export interface SeedShape {
   segmentSizeBytes: number;
   /** Through openEventStore (with `fileSystem`) rather than SegmentLog. */
   throughEventStore: boolean;
+  /** Where the journal's fdatasync runs: both modes must keep every acknowledged commit. */
+  journalFlush: JournalFlush;
 }
 
 /** Each seed draws a small workload: CI-sized, yet it groups commits, rotates and seals. */
@@ -37,6 +39,7 @@ export function shapeOf(random: () => number): SeedShape {
     commitsPerAppender: 1 + Math.floor(random() * 4),
     segmentSizeBytes: random() < 0.7 ? 1024 : 2048,
     throughEventStore: random() < 0.25,
+    journalFlush: random() < 0.5 ? 'blocking' : 'thread-pool',
   };
 }
 
@@ -48,9 +51,10 @@ interface Writer {
   close(): Promise<void>;
 }
 
-export async function openWriter(fileSystem: FileSystem, segmentSizeBytes: number, throughEventStore: boolean, nextPosition: () => number): Promise<Writer> {
-  const options = { directory: STORE_DIRECTORY, segmentSizeBytes, durability: 'fsync' as const, readOnly: false, fileSystem, logger: silentLogger };
-  if (throughEventStore) {
+export async function openWriter(fileSystem: FileSystem, shape: SeedShape, nextPosition: () => number): Promise<Writer> {
+  const { segmentSizeBytes, journalFlush } = shape;
+  const options = { directory: STORE_DIRECTORY, segmentSizeBytes, durability: 'fsync' as const, journalFlush, readOnly: false, fileSystem, logger: silentLogger };
+  if (shape.throughEventStore) {
     const store: EventStore = await openEventStore(options);
     return {
       append(streamId, events) {
@@ -97,7 +101,7 @@ export async function runAppenders(fileSystem: FileSystem, random: () => number,
     return last ? last.firstPosition + last.ids.length : 0;
   };
   try {
-    writer = await openWriter(fileSystem, shape.segmentSizeBytes, shape.throughEventStore, nextPosition);
+    writer = await openWriter(fileSystem, shape, nextPosition);
   } catch (error) {
     return error;
   }
