@@ -1,6 +1,6 @@
 import { FormatError } from '../errors/format.error';
 import { checksum, readU64, writeU64 } from './bytes';
-import { EventRecord, eventRecordFromLayout, eventRecordLength, EventRecordLayout, EventRecordParts, readEventRecordLayout, writeEventRecord } from './event-record';
+import { EventRecord, eventRecordFromLayout, eventRecordLength, EventRecordLayout, EventRecordParts, readEventRecordLayout, writeEventRecordAt } from './event-record';
 
 /**
  * One atomic append: the unit that the journal makes durable and a sealed segment keeps verbatim.
@@ -44,10 +44,9 @@ export function encodeCommitBlock(input: EncodeCommitInput): Buffer {
   writeU64(block, 24, input.recordedAtMs);
   block.set(input.parentHash, 32);
   let cursor = COMMIT_BLOCK_HEADER_BYTES;
-  input.events.forEach((event, index) => {
-    const parts = { ...event, position: input.firstPosition + index, recordedAtMs: input.recordedAtMs };
-    cursor = writeEventRecord(block, cursor, parts);
-  });
+  for (let i = 0; i < input.events.length; i++) {
+    cursor = writeEventRecordAt(block, cursor, input.events[i] as EncodeCommitInput['events'][number], input.firstPosition + i, input.recordedAtMs);
+  }
   block.writeUInt32LE(checksum(block, 8, blockLength), 4);
   return block;
 }

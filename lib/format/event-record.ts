@@ -56,22 +56,37 @@ export function eventRecordLength(parts: Pick<EventRecordParts, 'streamId' | 'ty
 
 /** Writes the record at `offset` of `target`; returns the offset after it. */
 export function writeEventRecord(target: Buffer, offset: number, parts: EventRecordParts): number {
-  const length = eventRecordLength(parts);
+  return writeEventRecordAt(target, offset, parts, parts.position, parts.recordedAtMs);
+}
+
+/** writeEventRecord with the position and time given apart from the event's own fields (a commit's events share the time). */
+export function writeEventRecordAt(
+  target: Buffer,
+  offset: number,
+  event: Omit<EventRecordParts, 'position' | 'recordedAtMs'>,
+  position: number,
+  recordedAtMs: number,
+): number {
+  const { streamId, type, data, metadata } = event;
+  const length = EVENT_RECORD_HEADER_BYTES + streamId.length + type.length + data.length + metadata.length;
   target.writeUInt32LE(length, offset);
-  target.writeUInt16LE(parts.streamId.length, offset + 4);
-  target.writeUInt16LE(parts.type.length, offset + 6);
-  writeU64(target, offset + 8, parts.position);
-  writeU64(target, offset + 16, parts.version);
-  writeU64(target, offset + 24, parts.recordedAtMs);
-  target.set(parts.id, offset + 32);
-  target.writeUInt32LE(parts.data.length, offset + 48);
-  target.writeUInt32LE(parts.metadata.length, offset + 52);
+  target.writeUInt16LE(streamId.length, offset + 4);
+  target.writeUInt16LE(type.length, offset + 6);
+  writeU64(target, offset + 8, position);
+  writeU64(target, offset + 16, event.version);
+  writeU64(target, offset + 24, recordedAtMs);
+  target.set(event.id, offset + 32);
+  target.writeUInt32LE(data.length, offset + 48);
+  target.writeUInt32LE(metadata.length, offset + 52);
   let cursor = offset + EVENT_RECORD_HEADER_BYTES;
-  for (const field of [parts.streamId, parts.type, parts.data, parts.metadata]) {
-    target.set(field, cursor);
-    cursor += field.length;
-  }
-  return cursor;
+  target.set(streamId, cursor);
+  cursor += streamId.length;
+  target.set(type, cursor);
+  cursor += type.length;
+  target.set(data, cursor);
+  cursor += data.length;
+  target.set(metadata, cursor);
+  return cursor + metadata.length;
 }
 
 /** Where the fields of a checked record are: numbers only, nothing copied or decoded yet. */

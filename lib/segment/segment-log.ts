@@ -387,10 +387,11 @@ export class SegmentLog {
     };
     this.durableSegment = segmentNumber;
     let offset = frameOffset + 32;
-    const commits = batch.map((commit) => {
-      const durable: DurableCommit = { ...commit, segmentNumber, journalOffset: offset };
-      offset += commit.block.length;
-      return durable;
+    const commits = batch.map((commit): DurableCommit => {
+      const { block, firstPosition, eventCount, recordedAtMs } = commit;
+      const journalOffset = offset;
+      offset += block.length;
+      return { block, firstPosition, eventCount, recordedAtMs, segmentNumber, journalOffset };
     });
     for (const listener of this.durableListeners) listener(commits);
     for (const commit of batch) commit.resolve();

@@ -4,7 +4,8 @@ import { StoreClosedError } from '../errors/store-closed.error';
 import { FormatError } from '../errors/format.error';
 import { decodeCommitBlockHeader, decodeCommitEvents, EventRecord } from '../format';
 import { DurableCommit, NodeFileSystem, ReadJournal, SealedSegment, SegmentLog, verifyStore } from '../segment';
-import { checkStreamId, EncodedEvent, encodeEvents } from './encode-events';
+import { checkStreamId, commitEventOf, EncodedEvent, encodeEvents } from './encode-events';
+import { InFlightCommits, recordOffsetsOf } from './in-flight-commits';
 import { assertExpectedVersion, checkExpectedVersion } from './expected-version';
 import { FileReader } from './file-reader';
 import { JournalPart, LogParts, SealedPart } from './log-parts';
@@ -28,7 +29,8 @@ export class StoreCore {
   readonly reader: LogReader;
   private readonly liveListeners = new Set<LiveListener>();
   private readonly closeListeners = new Set<() => void>();
-  private readonly pendingDurability = new Map<number, Promise<void>>();
+  /** Accepted commits until they are durable: indexed from what append knew, awaited by retries. */
+  private readonly inFlight = new InFlightCommits();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -66,19 +68,19 @@ export class StoreCore {
     if (options !== null && typeof options !== 'object') throw new InvalidEventError('options', 'must be an object');
     const expected = checkExpectedVersion(options?.expectedVersion);
     const encoded = encodeEvents(streamBytes, events, this.options.maxEventSizeBytes);
-    const givenIds = (events as Array<{ id?: unknown }>).some((event) => event.id !== undefined);
     // From here to appendCommit nothing awaits: the version check and the commit are one step.
-    const retry = givenIds ? this.findRetry(streamId, encoded) : undefined;
+    const retry = encoded.some((event) => event.givenId !== undefined) ? this.findRetry(streamId, encoded) : undefined;
     if (retry) return retry;
     const actualVersion = this.streams.acceptedVersion(streamId);
     assertExpectedVersion(streamId, expected, actualVersion);
     const firstVersion = actualVersion + 1;
-    const pending = this.log.appendCommit(encoded.map((event, i) => ({ ...event, version: firstVersion + i })));
-    this.streams.accept(streamId, encoded.map((event, i) => ({ id: event.idText, position: pending.firstPosition + i })));
-    this.trackDurability(pending.firstPosition, encoded.length, pending.durable);
-    await pending.durable;
-    const lastPosition = pending.firstPosition + encoded.length - 1;
-    return { streamId, firstVersion, lastVersion: firstVersion + encoded.length - 1, firstPosition: pending.firstPosition, lastPosition };
+    const pending = this.log.appendCommit(encoded.map((event, i) => commitEventOf(event, firstVersion + i)));
+    const { firstPosition, durable } = pending;
+    const lastPosition = firstPosition + encoded.length - 1;
+    this.streams.accept(streamId, encoded.map((event) => event.id), firstPosition);
+    this.inFlight.push({ firstPosition, lastPosition, streamId, firstVersion, recordOffsets: recordOffsetsOf(streamBytes.length, encoded), durable });
+    await durable;
+    return { streamId, firstVersion, lastVersion: firstVersion + encoded.length - 1, firstPosition, lastPosition };
   }
 
   streamVersion(streamId: string): number {
@@ -181,14 +183,14 @@ export class StoreCore {
     if (lastVersion < 0) return undefined;
     const tail = this.tailEvents(streamId, Math.max(0, firstVersion), lastVersion);
     const tailIds = tail.map((event) => event.id);
-    const exact = firstVersion >= 0 && encoded.every((event, i) => tailIds[i] === event.idText);
+    const exact = firstVersion >= 0 && encoded.every((event, i) => tailIds[i] === event.givenId);
     if (exact) {
       const firstPosition = (tail[0] as { position: number }).position;
       const lastPosition = (tail[tail.length - 1] as { position: number }).position;
       const result: AppendResult = { streamId, firstVersion, lastVersion, firstPosition, lastPosition };
-      return (this.pendingDurability.get(lastPosition) ?? Promise.resolve()).then(() => result);
+      return (this.inFlight.durableEndingAt(lastPosition) ?? Promise.resolve()).then(() => result);
     }
-    const duplicates = encoded.filter((event) => tailIds.includes(event.idText)).map((event) => event.idText);
+    const duplicates = encoded.flatMap((event) => (event.givenId !== undefined && tailIds.includes(event.givenId) ? [event.givenId] : []));
     if (duplicates.length > 0) throw new IdempotencyConflictError(streamId, duplicates);
     return undefined;
   }
@@ -199,7 +201,7 @@ export class StoreCore {
     for (let version = fromVersion; version <= toVersion; version++) {
       const waiting = pending.find((event) => event.version === version);
       if (waiting) {
-        events.push(waiting);
+        events.push({ id: uuidFromBytes(waiting.id), position: waiting.position });
         continue;
       }
       const location = this.streams.locate(streamId, version);
@@ -208,14 +210,6 @@ export class StoreCore {
       events.push({ id: uuidFromBytes(record.id), position: record.position });
     }
     return events;
-  }
-
-  /** Remembers each pending commit's durability by its last position, for retries that arrive meanwhile. */
-  private trackDurability(firstPosition: number, count: number, durable: Promise<void>): void {
-    const key = firstPosition + count - 1;
-    this.pendingDurability.set(key, durable);
-    const forget = () => this.pendingDurability.delete(key);
-    durable.then(forget, forget);
   }
 
   private addSealed(segment: SealedSegment): void {
@@ -237,6 +231,12 @@ export class StoreCore {
     for (const commit of commits) {
       const part = this.journalPart(commit);
       part.add({ offset: commit.journalOffset, length: commit.block.length, firstPosition: commit.firstPosition, eventCount: commit.eventCount, recordedAtMs: commit.recordedAtMs });
+      const own = this.inFlight.take(commit.firstPosition);
+      if (own && this.liveListeners.size === 0) {
+        const offsets = own.recordOffsets.map((offset) => commit.journalOffset + offset);
+        this.streams.addJournalEvents(own.streamId, own.firstVersion, commit.segmentNumber, offsets);
+        continue;
+      }
       const records = this.indexJournalCommit(commit.block, commit.segmentNumber, commit.journalOffset);
       if (this.liveListeners.size > 0) for (const record of records) live.push(toRecordedEvent(record, part, commit.journalOffset));
     }

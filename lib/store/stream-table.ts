@@ -16,7 +16,8 @@ export interface EventLocation {
 interface PendingEvent {
   version: number;
   position: number;
-  id: string;
+  /** The event id's 16 bytes. */
+  id: Uint8Array;
 }
 
 /** Kept small on purpose: a store may hold millions of streams. */
@@ -61,21 +62,27 @@ export class StreamTable {
 
   /** Records a durable event of a journal. */
   addJournalEvent(streamId: string, version: number, segmentNumber: number, offset: number): void {
+    this.addJournalEvents(streamId, version, segmentNumber, [offset]);
+  }
+
+  /** Records durable events of a journal: consecutive versions of one stream, at these file offsets. */
+  addJournalEvents(streamId: string, firstVersion: number, segmentNumber: number, offsets: readonly number[]): void {
     // No segment search here: a journal event is the newest of its stream, so the state's versions
     // are right without the sealed chunks, which resolve() finds when the stream is read.
     let state = this.states.get(streamId);
     if (!state) this.states.set(streamId, (state = new StreamState()));
     const chunks = (state.journal ??= []);
     const last = chunks[chunks.length - 1];
-    if (last && last.segmentNumber === segmentNumber) last.offsets.push(offset);
-    else chunks.push({ segmentNumber, firstVersion: version, offsets: [offset] });
+    if (last && last.segmentNumber === segmentNumber) for (const offset of offsets) last.offsets.push(offset);
+    else chunks.push({ segmentNumber, firstVersion, offsets: [...offsets] });
     let streams = this.journalStreams.get(segmentNumber);
     if (!streams) this.journalStreams.set(segmentNumber, (streams = new Set()));
     streams.add(state);
-    state.journalLastVersion = Math.max(state.journalLastVersion, version);
-    state.acceptedVersion = Math.max(state.acceptedVersion, version);
-    if (state.pending && (state.pending[0] as PendingEvent).version <= version) {
-      const still = state.pending.filter((event) => event.version > version);
+    const lastVersion = firstVersion + offsets.length - 1;
+    state.journalLastVersion = Math.max(state.journalLastVersion, lastVersion);
+    state.acceptedVersion = Math.max(state.acceptedVersion, lastVersion);
+    if (state.pending && (state.pending[0] as PendingEvent).version <= lastVersion) {
+      const still = state.pending.filter((event) => event.version > lastVersion);
       state.pending = still.length > 0 ? still : undefined;
     }
   }
@@ -95,13 +102,13 @@ export class StreamTable {
     this.journalStreams.delete(segmentNumber);
   }
 
-  /** Reserves versions for an accepted (not yet durable) commit. */
-  accept(streamId: string, events: ReadonlyArray<{ id: string; position: number }>): number {
+  /** Reserves versions for an accepted (not yet durable) commit of events with these ids, from `firstPosition` on. */
+  accept(streamId: string, ids: readonly Uint8Array[], firstPosition: number): number {
     const state = this.resolve(streamId, true) as StreamState;
     const firstVersion = state.acceptedVersion + 1;
     const pending = (state.pending ??= []);
-    events.forEach((event, i) => pending.push({ version: firstVersion + i, position: event.position, id: event.id }));
-    state.acceptedVersion += events.length;
+    for (let i = 0; i < ids.length; i++) pending.push({ version: firstVersion + i, position: firstPosition + i, id: ids[i] as Uint8Array });
+    state.acceptedVersion += ids.length;
     return firstVersion;
   }
 
