@@ -1,5 +1,5 @@
 import { FileSystem } from './file-system';
-import { readJournal } from './journal-reader';
+import { readJournalBlocks } from './journal-reader';
 import { checkContiguous, findStoreId, listNumbered } from './recovery';
 import { genesisHash } from '../chain/genesis';
 import { StoreLayout } from './store-layout';
@@ -39,7 +39,7 @@ export async function* readCommitBlocks(fileSystem: FileSystem, directory: strin
     lastRecordedAtMs = header.lastRecordedAtMs;
   }
   for (const journalNumber of journalNumbers) {
-    const journal = await readJournal(fileSystem, layout, journalNumber, storeId, { nextPosition, lastCommitHash, lastRecordedAtMs });
+    const journal = await readJournalBlocks(fileSystem, layout, journalNumber, storeId, { nextPosition, lastCommitHash, lastRecordedAtMs });
     yield* journal.blocks;
     ({ nextPosition, lastCommitHash, lastRecordedAtMs } = journal.tail);
   }

@@ -108,7 +108,9 @@ export async function findStoreId(
   const firstJournal = journalNumbers[0];
   if (firstJournal === undefined) return undefined;
   if (firstJournal !== 1) throw new CorruptionError(StoreLayout.segmentName(1), 0, `missing: the first journal is ${StoreLayout.journalName(firstJournal)}`);
-  const bytes = await fileSystem.readFile(layout.journalPath(1));
+  // The store id is bytes [8, 24) of the journal header: the rest of the file is not read.
+  const fd = await fileSystem.open(layout.journalPath(1), 'r');
+  const bytes = await readFully(fileSystem, fd, 24, 0).finally(() => fileSystem.close(fd));
   return bytes.length >= 24 ? Buffer.from(bytes.subarray(8, 24)) : undefined;
 }
 

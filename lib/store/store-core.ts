@@ -218,12 +218,12 @@ export class StoreCore {
   }
 
   private addRecoveredJournal(journal: ReadJournal): void {
-    const part = new JournalPart(journal.header.segmentNumber, journal.path, journal.header.firstPosition);
+    const segmentNumber = journal.header.segmentNumber;
+    const part = new JournalPart(segmentNumber, journal.path, journal.header.firstPosition);
     this.parts.parts.push(part);
-    journal.commits.forEach((commit, i) => {
-      part.add(commit);
-      this.indexJournalCommit(journal.blocks[i] as Buffer, journal.header.segmentNumber, commit.offset);
-    });
+    for (const commit of journal.commits) part.add(commit);
+    const { streamIds, versions, recordOffsets } = journal.events;
+    for (let i = 0; i < streamIds.length; i++) this.streams.addJournalEvent(streamIds[i] as string, versions[i] as number, segmentNumber, recordOffsets[i] as number);
   }
 
   private onDurable(commits: readonly DurableCommit[]): void {
