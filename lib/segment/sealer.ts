@@ -1,17 +1,10 @@
 import { join } from 'node:path';
-import { buildSegmentSteps, BuiltSegment } from '../chain/link';
+import { BuiltSegment } from '../chain/link';
 import { Steps } from '../chain/steps';
 import { CorruptionError } from '../errors/corruption.error';
 import { segmentFileName } from '../format';
 import { FileSystem, writeFully } from './file-system';
 import { Durability } from './journal-file';
-
-export interface SealInput {
-  storeId: Buffer;
-  segmentNumber: number;
-  previousEndMarker: Buffer;
-  commits: readonly Buffer[];
-}
 
 /**
  * Writes a sealed segment (DESIGN §3 rule 4): `NNNNNNNN.edb.tmp` is written, made read-only and
@@ -21,11 +14,11 @@ export interface SealInput {
 export async function writeSealedSegment(
   fileSystem: FileSystem,
   segmentsDirectory: string,
-  input: SealInput,
+  segmentNumber: number,
+  built: BuiltSegment,
   durability: Durability,
-): Promise<BuiltSegment> {
-  const built = await runCooperatively(buildSegmentSteps(input));
-  const name = segmentFileName(input.segmentNumber);
+): Promise<void> {
+  const name = segmentFileName(segmentNumber);
   const path = join(segmentsDirectory, name);
   const tmpPath = `${path}.tmp`;
   await fileSystem.unlink(tmpPath).catch(ignoreMissing);
@@ -39,7 +32,6 @@ export async function writeSealedSegment(
   await fileSystem.chmod(tmpPath, 0o444);
   await publishWithoutReplacing(fileSystem, tmpPath, path, built.bytes, `segments/${name}`);
   if (durability === 'fsync') await fileSystem.syncDirectory(segmentsDirectory);
-  return built;
 }
 
 async function publishWithoutReplacing(

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { genesisHash } from '../chain/genesis';
 import { nodeHashes } from '../chain/hash-functions';
-import { BuiltSegment } from '../chain/link';
+import { BuiltSegment, buildSegmentSteps } from '../chain/link';
 import { validateSegment } from '../chain/validate-segment';
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
@@ -16,7 +16,8 @@ import { scanJournal } from './journal-scan';
 import { StoreLock } from './lock';
 import { ChainstoreLogger, consoleLogger } from './logger';
 import { checkContiguous, listNumbered, recoverStore, SealedSegment } from './recovery';
-import { writeSealedSegment } from './sealer';
+import { SealJob, SealThread } from './seal-thread';
+import { runCooperatively, writeSealedSegment } from './sealer';
 import { StoreLayout } from './store-layout';
 
 export interface SegmentLogOptions {
@@ -27,6 +28,13 @@ export interface SegmentLogOptions {
   /** Where the journal's fdatasync runs. @default 'blocking' */
   journalFlush?: JournalFlush;
   readOnly: boolean;
+  /**
+   * Where segments are built: on a thread of their own ('worker', the default), or on the event
+   * loop in slices between appends ('event-loop': tests that replay a sequence of file-system calls
+   * exactly need it, as a thread's timing would move the seal's calls among the appends).
+   * @default 'worker', or 'event-loop' when a `fileSystem` is given (the fault-injection tests')
+   */
+  sealOn?: 'worker' | 'event-loop';
   fileSystem?: FileSystem;
   logger?: ChainstoreLogger;
 }
@@ -96,6 +104,8 @@ export class SegmentLog {
   /** Read-only: the journal of the open segment and how far it has been read, for refresh. */
   private following: FollowedJournal | undefined;
   private refreshing: Promise<number> | undefined;
+  /** Started at the first seal built on a thread; ended at close. */
+  private sealThread: SealThread | undefined;
 
   private constructor(
     private readonly fileSystem: FileSystem,
@@ -153,16 +163,27 @@ export class SegmentLog {
       if (open) log.following = { segmentNumber: open.header.segmentNumber, path: open.path, header: open.header, validEnd: open.validEnd };
       return log;
     }
-    const last = recovered.journals[recovered.journals.length - 1];
-    for (const journal of recovered.journals.slice(0, -1)) await log.sealJournal(journal.header.segmentNumber, journal.path, journal.header.firstPosition);
-    log.recoveredJournals = last === undefined ? [] : [last];
-    if (last === undefined) {
-      log.journal = await log.createJournal(recovered.segments.length + 1, recovered.tail.nextPosition);
-    } else {
-      log.journal = await JournalFile.reopen(fileSystem, last.path, last.header, last.validEnd, options.durability, options.journalFlush ?? 'blocking', options.segmentSizeBytes);
-      if (log.journal.dataBytes >= options.segmentSizeBytes) await log.rotate();
+    try {
+      await log.openForWriting(recovered.journals, recovered.segments.length + 1, recovered.tail.nextPosition);
+    } catch (error) {
+      await log.sealThread?.close();
+      throw error;
     }
     return log;
+  }
+
+  /** Seals every recovered journal but the last, and opens that one (or a new one) for appends. */
+  private async openForWriting(journals: ReadJournal[], nextSegmentNumber: number, nextPosition: number): Promise<void> {
+    const last = journals[journals.length - 1];
+    for (const journal of journals.slice(0, -1)) await this.sealJournal(journal.header.segmentNumber, journal.path, journal.header.firstPosition);
+    this.recoveredJournals = last === undefined ? [] : [last];
+    if (last === undefined) {
+      this.journal = await this.createJournal(nextSegmentNumber, nextPosition);
+      return;
+    }
+    const { durability, journalFlush, segmentSizeBytes } = this.options;
+    this.journal = await JournalFile.reopen(this.fileSystem, last.path, last.header, last.validEnd, durability, journalFlush ?? 'blocking', segmentSizeBytes);
+    if (this.journal.dataBytes >= segmentSizeBytes) await this.rotate();
   }
 
   /** Accepts one commit: assigns its positions and time now, resolves `durable` after its fdatasync. */
@@ -272,6 +293,8 @@ export class SegmentLog {
       await this.journal?.close();
     } finally {
       this.journal = undefined;
+      await this.sealThread?.close();
+      this.sealThread = undefined;
       if (this.state !== 'failed') this.state = 'closed';
       await this.lock?.release();
     }
@@ -422,6 +445,17 @@ export class SegmentLog {
 
   /** Seals a full journal into its segment, publishes it, then retires the journal (DESIGN §3 rule 4). */
   private async sealJournal(segmentNumber: number, path: string, firstPosition: number): Promise<void> {
+    const built = await this.buildSegment(() => this.readJournalToSeal(segmentNumber, path, firstPosition));
+    await writeSealedSegment(this.fileSystem, this.layout.segmentsDirectory, segmentNumber, built, this.options.durability);
+    this.lastEndMarker = built.endMarker;
+    const segment = this.describeSealed(segmentNumber, built);
+    this.sealedSegments.push(segment);
+    for (const listener of this.sealedListeners) listener(segment);
+    await this.fileSystem.unlink(path);
+    if (this.options.durability === 'fsync') await this.fileSystem.syncDirectory(this.layout.journalDirectory);
+  }
+
+  private async readJournalToSeal(segmentNumber: number, path: string, firstPosition: number): Promise<SealJob> {
     const name = StoreLayout.journalName(segmentNumber);
     const bytes = await this.fileSystem.readFile(path);
     const header = decodeJournalHeader(bytes);
@@ -429,19 +463,23 @@ export class SegmentLog {
     const scan = scanJournal(bytes, header);
     if (scan.kind === 'corrupt') throw new CorruptionError(name, scan.offset, scan.reason);
     if (header.firstPosition !== firstPosition || scan.commits.length === 0) throw new CorruptionError(name, 0, 'journal changed under the writer');
-    const commits = scan.commits.map((commit) => bytes.subarray(commit.offset, commit.offset + commit.length));
-    const built = await writeSealedSegment(this.fileSystem, this.layout.segmentsDirectory, {
-      storeId: this.storeId,
-      segmentNumber,
-      previousEndMarker: this.lastEndMarker,
-      commits,
-    }, this.options.durability);
-    this.lastEndMarker = built.endMarker;
-    const segment = this.describeSealed(segmentNumber, built);
-    this.sealedSegments.push(segment);
-    for (const listener of this.sealedListeners) listener(segment);
-    await this.fileSystem.unlink(path);
-    if (this.options.durability === 'fsync') await this.fileSystem.syncDirectory(this.layout.journalDirectory);
+    return { storeId: this.storeId, segmentNumber, previousEndMarker: this.lastEndMarker, journal: bytes, commits: scan.commits };
+  }
+
+  /**
+   * Builds the segment on the sealing thread (which takes the journal's bytes), or on the event
+   * loop in slices between appends: with `sealOn: 'event-loop'`, or when the thread fails — the
+   * journal is then read again. Building is pure: a failed thread costs time, never data.
+   */
+  private async buildSegment(readJournal: () => Promise<SealJob>): Promise<BuiltSegment> {
+    const job = await readJournal();
+    if ((this.options.sealOn ?? (this.options.fileSystem ? 'event-loop' : 'worker')) === 'event-loop') return buildOnEventLoop(job);
+    try {
+      return await (this.sealThread ??= new SealThread()).build(job);
+    } catch (error) {
+      this.logger.warn(`${StoreLayout.segmentName(job.segmentNumber)}: the sealing thread failed (${(error as Error).message}); sealing on the event loop`);
+      return buildOnEventLoop(await readJournal());
+    }
   }
 
   /** A segment read from disk (sealed by the writer this read-only log follows): validated as a link of the chain. */
@@ -481,4 +519,9 @@ export class SegmentLog {
     }
     for (const commit of this.queue.splice(0)) commit.reject(this.failure);
   }
+}
+
+function buildOnEventLoop(job: SealJob): Promise<BuiltSegment> {
+  const commits = job.commits.map((commit) => job.journal.subarray(commit.offset, commit.offset + commit.length));
+  return runCooperatively(buildSegmentSteps({ storeId: job.storeId, segmentNumber: job.segmentNumber, previousEndMarker: job.previousEndMarker, commits }));
 }

@@ -1,0 +1,70 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { commitEvent } from '../../test/support/events';
+import { genesisHash } from '../chain/genesis';
+import { buildSegment } from '../chain/link';
+import { encodeCommitBlock } from '../format';
+import { SealJob, SealThread } from './seal-thread';
+
+const storeId = Buffer.from('0f0e0d0c0b0a09080706050403020100', 'hex');
+
+/** A journal-like buffer: commit blocks chained by parent hash, with other bytes between them. */
+function journalOf(commitCount: number): { journal: Buffer; commits: Buffer[]; job: SealJob } {
+  let parentHash = genesisHash(storeId);
+  const commits: Buffer[] = [];
+  for (let i = 0; i < commitCount; i++) {
+    const events = Array.from({ length: 1 + (i % 3) }, (_, e) => commitEvent(`stream-${i % 5}`, i * 3 + e));
+    const block = encodeCommitBlock({ firstPosition: commits.length === 0 ? 0 : i * 10, recordedAtMs: 1_700_000_000_000 + i, parentHash, events });
+    commits.push(block);
+    parentHash = createHash('sha256').update(block).digest();
+  }
+  const parts: Buffer[] = [];
+  const places: Array<{ offset: number; length: number }> = [];
+  let offset = 0;
+  for (const block of commits) {
+    const gap = randomBytes(7);
+    parts.push(gap, block);
+    places.push({ offset: offset + gap.length, length: block.length });
+    offset += gap.length + block.length;
+  }
+  const journal = Buffer.concat(parts);
+  return { journal, commits, job: { storeId, segmentNumber: 1, previousEndMarker: genesisHash(storeId), journal, commits: places } };
+}
+
+describe('SealThread', () => {
+  it('builds on its thread the same segment, byte for byte, as buildSegment on the event loop', async () => {
+    const thread = new SealThread();
+    try {
+      for (const commitCount of [1, 40]) {
+        const { commits, job } = journalOf(commitCount);
+        const expected = buildSegment({ storeId, segmentNumber: 1, previousEndMarker: genesisHash(storeId), commits: commits.map((block) => Buffer.from(block)) });
+        const built = await thread.build(job);
+        expect(built.bytes.equals(expected.bytes)).toBe(true);
+        expect(built.endMarker).toEqual(expected.endMarker);
+        expect(built.eventCount).toBe(expected.eventCount);
+      }
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it('rejects when its thread dies before answering, and starts a new thread for the next build', async () => {
+    let started = 0;
+    const thread = new SealThread(() => {
+      started++;
+      return new Worker('process.exit(3)', { eval: true });
+    });
+    await expect(thread.build(journalOf(2).job)).rejects.toThrow('the sealing thread exited (code 3) before it answered');
+    await expect(thread.build(journalOf(2).job)).rejects.toThrow('exited (code 3)');
+    expect(started).toBe(2);
+    await thread.close();
+  });
+
+  it('rejects with the error of a build that throws (commits that are not blocks)', async () => {
+    const thread = new SealThread();
+    const { job } = journalOf(2);
+    const broken: SealJob = { ...job, commits: [{ offset: 0, length: 3 }] };
+    await expect(thread.build(broken)).rejects.toThrow(/not a valid block/);
+    await thread.close();
+  });
+});

@@ -1,0 +1,89 @@
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { BuiltSegment } from '../chain/link';
+import { ownArrayBuffer, SealRequest, SealResponse } from './seal-worker';
+
+/** A segment to build: the journal's bytes and where its commit blocks are in them. */
+export interface SealJob {
+  storeId: Buffer;
+  segmentNumber: number;
+  previousEndMarker: Buffer;
+  journal: Buffer;
+  commits: ReadonlyArray<{ offset: number; length: number }>;
+}
+
+/**
+ * Builds segments on a thread of their own: a 64 MiB segment takes about a second of hashing (a
+ * Merkle leaf per event, the chain hash, the end marker), which on the event loop would hold up
+ * the appends that go on while it seals. Started at the first seal, kept for the next, ended with
+ * the log; unref'd, so it never keeps a process alive. The journal's bytes are handed over, not
+ * copied: the caller must not use them afterwards.
+ */
+export class SealThread {
+  private worker: Worker | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** @param startWorker starts the thread (tests give one that fails) */
+  constructor(private readonly startWorker: () => Worker = startSealWorker) {}
+
+  build(job: SealJob): Promise<BuiltSegment> {
+    const run = this.queue.then(() => this.buildNow(job));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  private buildNow(job: SealJob): Promise<BuiltSegment> {
+    const worker = (this.worker ??= this.startWorker());
+    const journal = ownArrayBuffer(job.journal);
+    const request: SealRequest = {
+      storeId: job.storeId,
+      segmentNumber: job.segmentNumber,
+      previousEndMarker: job.previousEndMarker,
+      journal,
+      commitOffsets: job.commits.map((commit) => commit.offset),
+      commitLengths: job.commits.map((commit) => commit.length),
+    };
+    return new Promise<BuiltSegment>((resolve, reject) => {
+      const done = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const onMessage = (response: SealResponse) => {
+        done();
+        const bytes = Buffer.from(response.bytes.buffer, response.bytes.byteOffset, response.bytes.byteLength);
+        resolve({ bytes, endMarker: Buffer.from(response.endMarker), eventCount: response.eventCount });
+      };
+      const onError = (error: Error) => {
+        done();
+        this.worker = undefined;
+        reject(error);
+      };
+      const onExit = (code: number) => onError(new Error(`the sealing thread exited (code ${code}) before it answered`));
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage(request, [journal.buffer as ArrayBuffer]);
+    });
+  }
+}
+
+/**
+ * The worker runs seal-worker next to this file: the compiled .js in the package; from the
+ * TypeScript sources (this repository's tests) it is compiled on load by @swc-node/register.
+ */
+function startSealWorker(): Worker {
+  const extension = extname(__filename);
+  const file = join(__dirname, `seal-worker${extension}`);
+  const execArgv = extension === '.ts' ? ['--require', require.resolve('@swc-node/register')] : [];
+  const worker = new Worker(file, { execArgv });
+  worker.unref();
+  return worker;
+}
