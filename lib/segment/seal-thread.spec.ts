@@ -4,7 +4,10 @@ import { commitEvent } from '../../test/support/events';
 import { genesisHash } from '../chain/genesis';
 import { buildSegment } from '../chain/link';
 import { encodeCommitBlock } from '../format';
+import { useTempDirectories } from '../../test/support/temp-directory';
+import { silentLogger } from './logger';
 import { SealJob, SealThread } from './seal-thread';
+import { SegmentLog } from './segment-log';
 
 const storeId = Buffer.from('0f0e0d0c0b0a09080706050403020100', 'hex');
 
@@ -66,5 +69,50 @@ describe('SealThread', () => {
     const broken: SealJob = { ...job, commits: [{ offset: 0, length: 3 }] };
     await expect(thread.build(broken)).rejects.toThrow(/not a valid block/);
     await thread.close();
+  });
+});
+
+describe('SegmentLog sealing through the thread', () => {
+  const tempDirectory = useTempDirectories();
+
+  async function appendAndSeal(directory: string, warnings: string[]): Promise<SegmentLog> {
+    const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+    const log = await SegmentLog.open({ directory, segmentSizeBytes: 1024, durability: 'none', readOnly: false, logger });
+    for (let i = 0; i < 12; i++) await log.appendCommit([commitEvent(`s-${i}`, 0), commitEvent(`s-${i}`, 1)]).durable;
+    await log.settle();
+    return log;
+  }
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('seals on the thread by default, and the segments validate when the store is opened again', async () => {
+    const build = jest.spyOn(SealThread.prototype, 'build');
+    const directory = tempDirectory();
+    const warnings: string[] = [];
+    const log = await appendAndSeal(directory, warnings);
+    expect(log.sealedSegments.length).toBeGreaterThan(1);
+    expect(build).toHaveBeenCalledTimes(log.sealedSegments.length);
+    await log.close();
+    build.mockRestore();
+    const reopened = await SegmentLog.open({ directory, segmentSizeBytes: 1024, durability: 'none', readOnly: true, logger: silentLogger });
+    expect(reopened.durableNextPosition).toBe(24);
+    expect(warnings).toEqual([]);
+    await reopened.close();
+  });
+
+  it('builds a segment on the event loop, with a warning, when the thread fails', async () => {
+    jest.spyOn(SealThread.prototype, 'build').mockRejectedValue(new Error('no thread here'));
+    const directory = tempDirectory();
+    const warnings: string[] = [];
+    const log = await appendAndSeal(directory, warnings);
+    expect(log.failedWith).toBeUndefined();
+    expect(log.sealedSegments.length).toBeGreaterThan(1);
+    expect(warnings[0]).toMatch(/00000001\.edb: the sealing thread failed \(no thread here\); sealing on the event loop/);
+    expect(warnings).toHaveLength(log.sealedSegments.length);
+    await log.close();
+    jest.restoreAllMocks();
+    const reopened = await SegmentLog.open({ directory, segmentSizeBytes: 1024, durability: 'none', readOnly: true, logger: silentLogger });
+    expect(reopened.sealedSegments.length).toBe(log.sealedSegments.length);
+    await reopened.close();
   });
 });
