@@ -19,10 +19,11 @@ parentPort.on('message', (message) => {
     const bytes = Buffer.from(message.bytes, 0, message.length);
     endMarker.update(bytes);
     if (message.chainFrom < message.length) chainHash.update(bytes.subarray(message.chainFrom));
-    parentPort.postMessage({ type: 'ack' });
+    parentPort.postMessage({ type: 'ack', bytes: message.bytes }, [message.bytes]);
   } else if (message.type === 'end') {
     parentPort.postMessage({ type: 'digests', endMarker: endMarker.digest(), chainHash: chainHash.digest() });
   }
+  // 'spare': buffers handed over at close only to be freed with this thread.
 });
 `;
 
@@ -40,11 +41,17 @@ const SLICES_IN_FLIGHT = 2;
 /**
  * Hashes segments on worker threads, so that a store's segments are checked in parallel at open.
  * The main thread still does every read (through the FileSystem interface) and hands each slice
- * over without copying (a transferred ArrayBuffer).
+ * over without copying (a transferred ArrayBuffer). The worker hands the buffer back once it has
+ * hashed it, and the next slice is read into it: every segment goes through the same few buffers.
+ * (A buffer made per slice was freed only when the worker's heap happened to collect it, so many
+ * 4 MiB buffers waited for that at once, and each new one cost a page fault per 4 KiB as it was
+ * read into.)
  */
 export class HashWorkers {
   private readonly idle: Worker[];
   private readonly waiting: Array<(worker: Worker) => void> = [];
+  /** Slice buffers back from the workers, for the next slices. */
+  private readonly spareSlices: ArrayBuffer[] = [];
 
   private constructor(private readonly workers: Worker[]) {
     this.idle = [...workers];
@@ -57,14 +64,25 @@ export class HashWorkers {
   /** SHA-256 of bytes [0, end) and SHA-512 of (previousEndMarker || bytes [chainFrom, end)). */
   async hash(read: SliceReader, end: number, chainFrom: number, previousEndMarker: Buffer, sliceBytes: number): Promise<SegmentDigests> {
     const worker = await this.acquire();
+    const slices: SliceBuffers = {
+      take: () => {
+        const spare = this.spareSlices.pop();
+        return spare !== undefined && spare.byteLength >= sliceBytes ? spare : new ArrayBuffer(sliceBytes);
+      },
+      giveBack: (slice) => void this.spareSlices.push(slice),
+    };
     try {
-      return await hashOn(worker, read, end, chainFrom, previousEndMarker, sliceBytes);
+      return await hashOn(worker, read, end, chainFrom, previousEndMarker, slices);
     } finally {
       this.release(worker);
     }
   }
 
   async close(): Promise<void> {
+    // The spare buffers go to a worker that is about to end: they are freed with it, rather than
+    // left to this thread's next full collection (they are old by now: a scavenge does not free them).
+    const spare = this.spareSlices.splice(0);
+    if (spare.length > 0) this.workers[0]?.postMessage({ type: 'spare' }, spare);
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
@@ -80,7 +98,13 @@ export class HashWorkers {
   }
 }
 
-function hashOn(worker: Worker, read: SliceReader, end: number, chainFrom: number, previousEndMarker: Buffer, sliceBytes: number): Promise<SegmentDigests> {
+/** Where hashOn takes the buffers it reads slices into, and gives them back. */
+interface SliceBuffers {
+  take(): ArrayBuffer;
+  giveBack(slice: ArrayBuffer): void;
+}
+
+function hashOn(worker: Worker, read: SliceReader, end: number, chainFrom: number, previousEndMarker: Buffer, slices: SliceBuffers): Promise<SegmentDigests> {
   return new Promise<SegmentDigests>((resolve, reject) => {
     let inFlight = 0;
     let position = 0;
@@ -94,8 +118,9 @@ function hashOn(worker: Worker, read: SliceReader, end: number, chainFrom: numbe
       cleanup();
       reject(error);
     };
-    const onMessage = (message: { type: string; endMarker?: Uint8Array; chainHash?: Uint8Array }) => {
+    const onMessage = (message: { type: string; bytes?: ArrayBuffer; endMarker?: Uint8Array; chainHash?: Uint8Array }) => {
       if (message.type === 'ack') {
+        slices.giveBack(message.bytes as ArrayBuffer);
         inFlight--;
         pump();
       } else if (message.type === 'digests') {
@@ -114,21 +139,23 @@ function hashOn(worker: Worker, read: SliceReader, end: number, chainFrom: numbe
       }
       if (inFlight >= SLICES_IN_FLIGHT) return;
       reading = true;
-      const slice = Buffer.allocUnsafeSlow(Math.min(sliceBytes, end - position));
-      read(slice, position).then(
+      const slice = slices.take();
+      read(Buffer.from(slice, 0, Math.min(slice.byteLength, end - position)), position).then(
         (count) => {
           reading = false;
           if (count === 0) {
+            slices.giveBack(slice);
             position = end; // the file is shorter than its header says: the digests will not match
           } else {
             const chainStart = Math.max(0, chainFrom - position);
             inFlight++;
             position += count;
-            worker.postMessage({ type: 'slice', bytes: slice.buffer, length: count, chainFrom: chainStart }, [slice.buffer]);
+            worker.postMessage({ type: 'slice', bytes: slice, length: count, chainFrom: chainStart }, [slice]);
           }
           pump();
         },
         (error: unknown) => {
+          slices.giveBack(slice);
           done = true;
           cleanup();
           reject(error);
