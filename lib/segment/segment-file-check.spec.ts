@@ -1,5 +1,6 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { CorruptionError } from '../errors/corruption.error';
+import { decodeIndexBlock, decodeSegmentHeader, END_MARKER_BYTES, SegmentHeader } from '../format';
 import { commitEvent } from '../../test/support/events';
 import { useTempDirectories } from '../../test/support/temp-directory';
 import { NodeFileSystem } from './file-system';
@@ -29,6 +30,24 @@ describe('checkSegmentFiles', () => {
     const reference = await checkSegmentFiles(new NodeFileSystem(), files, storeId, 'main-thread');
     expect(valid.map((segment) => segment.endMarker.toString('hex'))).toEqual(reference.map((segment) => segment.endMarker.toString('hex')));
     expect(valid.map((segment) => segment.header.segmentNumber)).toEqual(files.map((file) => file.segmentNumber));
+  });
+
+  test('gives each segment the index its own file holds', async () => {
+    // Every commit to a stream of its own: no two segments hold the same stream ids.
+    const directory = tempDirectory();
+    const log = await SegmentLog.open({ directory, segmentSizeBytes: 2048, durability: 'none', readOnly: false, logger: silentLogger });
+    for (let i = 0; i < 60; i++) await log.appendCommit([commitEvent(`stream-${i}-${'x'.repeat(i % 7)}`, 0)]).durable;
+    await log.settle();
+    const files = log.sealedSegments.map((segment) => ({ segmentNumber: segment.segmentNumber, name: segment.name, path: segment.path }));
+    const storeId = log.storeId;
+    await log.close();
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    const valid = await checkSegmentFiles(new NodeFileSystem(), files, storeId, 'main-thread');
+    files.forEach((file, i) => {
+      const bytes = readFileSync(file.path);
+      const header = decodeSegmentHeader(bytes) as SegmentHeader;
+      expect(valid[i]?.index).toEqual(decodeIndexBlock(bytes.subarray(header.indexOffset, bytes.length - END_MARKER_BYTES)));
+    });
   });
 
   test('names the first damaged segment with the same offset and reason on workers as on the main thread', async () => {

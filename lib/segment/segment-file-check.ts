@@ -53,6 +53,8 @@ export async function checkSegmentFiles(
   const { planned, headerError } = await planChecks(fileSystem, files, storeId);
   const digests = await computeDigests(fileSystem, planned, parallelism);
   const valid: ValidSegment[] = [];
+  // Every index block is read into this one buffer: the decoded index copies what it keeps.
+  let indexBuffer = Buffer.allocUnsafeSlow(0);
   for (const [i, check] of planned.entries()) {
     const computed = digests[i] as SegmentDigests;
     const chainHash = check.head.subarray(CHAIN_HASH_OFFSET, CHAIN_HASH_OFFSET + CHAIN_HASH_BYTES);
@@ -60,8 +62,9 @@ export async function checkSegmentFiles(
       const damage = validateSegment(await fileSystem.readFile(check.file.path), check.expect);
       throw damage instanceof CorruptionError ? damage : new CorruptionError(check.file.name, 0, 'the file changed while it was being checked');
     }
-    const endMarkerOffset = check.size - END_MARKER_BYTES;
-    const indexBytes = await readAt(fileSystem, check.file.path, endMarkerOffset - check.header.indexOffset, check.header.indexOffset);
+    const indexLength = Math.max(0, check.size - END_MARKER_BYTES - check.header.indexOffset);
+    if (indexBuffer.length < indexLength) indexBuffer = Buffer.allocUnsafeSlow(indexLength);
+    const indexBytes = await readInto(fileSystem, check.file.path, indexBuffer.subarray(0, indexLength), check.header.indexOffset);
     const index = checkSegmentStructure(check.header, check.head.subarray(BODY_OFFSET + 32, BODY_OFFSET + 64), indexBytes, check.expect);
     if (index instanceof CorruptionError) throw index;
     valid.push({ header: check.header, index, endMarker: check.storedEndMarker });
@@ -151,10 +154,17 @@ async function hashOnMainThread(read: SliceReader, check: PlannedCheck): Promise
   return { endMarker: endMarkerHash.digest(), chainHash: chainHash.digest() };
 }
 
-async function readAt(fileSystem: FileSystem, path: string, length: number, position: number): Promise<Buffer> {
+/** Reads into `buffer` from `position`; returns the part read (shorter when the file ends first). */
+async function readInto(fileSystem: FileSystem, path: string, buffer: Buffer, position: number): Promise<Buffer> {
   const fd = await fileSystem.open(path, 'r');
   try {
-    return await readFully(fileSystem, fd, Math.max(0, length), position);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const count = await fileSystem.read(fd, buffer, filled, buffer.length - filled, position + filled);
+      if (count === 0) break;
+      filled += count;
+    }
+    return buffer.subarray(0, filled);
   } finally {
     await fileSystem.close(fd);
   }
