@@ -68,8 +68,7 @@ export function writeEventRecordAt(
   recordedAtMs: number,
 ): number {
   const { streamId, type, data, metadata } = event;
-  const length = EVENT_RECORD_HEADER_BYTES + streamId.length + type.length + data.length + metadata.length;
-  target.writeUInt32LE(length, offset);
+  target.writeUInt32LE(eventRecordLength(event), offset);
   target.writeUInt16LE(streamId.length, offset + 4);
   target.writeUInt16LE(type.length, offset + 6);
   writeU64(target, offset + 8, position);

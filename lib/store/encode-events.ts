@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { InvalidEventError } from '../errors/invalid-event.error';
-import { EVENT_RECORD_HEADER_BYTES, MAX_EVENT_TYPE_BYTES, MAX_STREAM_ID_BYTES } from '../format';
+import { EVENT_RECORD_HEADER_BYTES, eventRecordLength, MAX_EVENT_TYPE_BYTES, MAX_STREAM_ID_BYTES } from '../format';
 import { CommitEvent } from '../segment';
 import { MAX_APPEND_BYTES } from './options';
 import { NewEvent } from './types';
@@ -36,7 +36,7 @@ export function encodeEvents(streamId: Buffer, events: unknown, maxEventSizeByte
       if (seenIds.has(one.givenId)) throw new InvalidEventError(`${eventField(index)}.id`, `repeats id ${one.givenId} of an earlier event of this append`);
       seenIds.add(one.givenId);
     }
-    totalBytes += EVENT_RECORD_HEADER_BYTES + streamId.length + one.type.length + one.data.length + one.metadata.length;
+    totalBytes += eventRecordLength(one);
     encoded.push(one);
   }
   if (totalBytes > MAX_APPEND_BYTES) throw new InvalidEventError('events', `take ${totalBytes} bytes together; the limit of one append is ${MAX_APPEND_BYTES}`);

@@ -1,4 +1,4 @@
-import { COMMIT_BLOCK_HEADER_BYTES, EVENT_RECORD_HEADER_BYTES } from '../format';
+import { COMMIT_BLOCK_HEADER_BYTES, eventRecordLength } from '../format';
 import { EncodedEvent } from './encode-events';
 
 /** A commit this process accepted, until it is durable. */
@@ -13,12 +13,12 @@ export interface InFlightCommit {
 }
 
 /** Where each event's record starts inside the commit block the engine encodes from `events`. */
-export function recordOffsetsOf(streamIdBytes: number, events: readonly EncodedEvent[]): number[] {
+export function recordOffsetsOf(events: readonly EncodedEvent[]): number[] {
   const offsets: number[] = [];
   let offset = COMMIT_BLOCK_HEADER_BYTES;
   for (const event of events) {
     offsets.push(offset);
-    offset += EVENT_RECORD_HEADER_BYTES + streamIdBytes + event.type.length + event.data.length + event.metadata.length;
+    offset += eventRecordLength(event);
   }
   return offsets;
 }

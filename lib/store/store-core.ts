@@ -78,7 +78,7 @@ export class StoreCore {
     const { firstPosition, durable } = pending;
     const lastPosition = firstPosition + encoded.length - 1;
     this.streams.accept(streamId, encoded.map((event) => event.id), firstPosition);
-    this.inFlight.push({ firstPosition, lastPosition, streamId, firstVersion, recordOffsets: recordOffsetsOf(streamBytes.length, encoded), durable });
+    this.inFlight.push({ firstPosition, lastPosition, streamId, firstVersion, recordOffsets: recordOffsetsOf(encoded), durable });
     await durable;
     return { streamId, firstVersion, lastVersion: firstVersion + encoded.length - 1, firstPosition, lastPosition };
   }
