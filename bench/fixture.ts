@@ -8,6 +8,8 @@
  * shuffle of all the events, so a stream's events are spread through the whole log.
  */
 
+import { seededRandom } from '../test/support/seeded-random';
+
 /** Target size of an event's JSON data. */
 export const DATA_BYTES = 300;
 const REFERENCE = 'x'.repeat(DATA_BYTES - 160);
@@ -46,17 +48,6 @@ export function streamLength(shape: Shape, i: number): number {
   return i - shape.longStreams < rest - base * others ? base + 1 : base;
 }
 
-/** mulberry32: a small seeded PRNG, so that every run builds the same log. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The stream of each commit, in log order: every stream index repeated by its length, shuffled. */
 export function commitOrder(shape: Shape): Uint32Array {
@@ -64,7 +55,7 @@ export function commitOrder(shape: Shape): Uint32Array {
   let at = 0;
   for (let i = 0; i < shape.streams; i++) for (let n = streamLength(shape, i); n > 0; n--) order[at++] = i;
   if (at !== shape.events) throw new Error(`shape adds up to ${at} events, not ${shape.events}`);
-  const random = prng(42);
+  const random = seededRandom(42);
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     const t = order[i] as number;
@@ -76,7 +67,7 @@ export function commitOrder(shape: Shape): Uint32Array {
 
 /** W7's reads: warm-up streams (short ones), then random 100-event streams. */
 export function readPlan(shape: Shape, reads: number, seed: number): { warmup: string[]; measured: string[] } {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const warmup = Array.from({ length: 200 }, () => streamName(shape, shape.longStreams + Math.floor(random() * (shape.streams - shape.longStreams))));
   const measured = Array.from({ length: reads }, () => streamName(shape, Math.floor(random() * shape.longStreams)));
   return { warmup, measured };

@@ -359,6 +359,8 @@ function compileForChildren(out: string, libRevision: string | undefined): strin
   };
   if (!libRevision) walk(join(repo, 'lib'));
   walk(join(repo, 'bench'));
+  // The seeded PRNG the fixtures are drawn from is the tests' (one mulberry32 for the project).
+  files.push(join(repo, 'test', 'support', 'seeded-random.ts'));
   for (const file of files) {
     const { code } = transformSync(sources.get(file) ?? fs.readFileSync(file, 'utf8'), { ...swcOptions, filename: file });
     const target = join(out, file.slice(repo.length + 1)).replace(/\.ts$/, '.js');
