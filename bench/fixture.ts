@@ -21,6 +21,13 @@ export function eventData(streamId: string, version: number): Record<string, unk
   return { streamId, version, accountId: streamId, amount: 1000 + (version % 977), currency: 'EUR', at: new Date(1795500000000 + version).toISOString(), reference: REFERENCE };
 }
 
+/** One append's events as the append workloads make them: `count` versions of `streamId` from `firstVersion`. */
+export function appendedEvents(streamId: string, firstVersion: number, count: number): Array<{ type: string; data: Record<string, unknown> }> {
+  const events: Array<{ type: string; data: Record<string, unknown> }> = [];
+  for (let i = 0; i < count; i++) events.push({ type: EVENT_TYPE, data: eventData(streamId, firstVersion + i) });
+  return events;
+}
+
 export interface Shape {
   events: number;
   streams: number;

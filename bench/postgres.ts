@@ -13,7 +13,7 @@
  * table per repetition; Emmett's tables truncated) and one for the read fixtures.
  */
 import { randomUUID } from 'node:crypto';
-import { commitOrder, eventData, EVENT_TYPE, LONG_STREAM_EVENTS, readPlan, shapeOf, streamLength, streamName } from './fixture';
+import { appendedEvents, commitOrder, eventData, EVENT_TYPE, LONG_STREAM_EVENTS, readPlan, shapeOf, streamLength, streamName } from './fixture';
 import { hrNow, latencySummary, mb, msSince, Result, requireBench, rssSampler, secondsSince, timedAppends } from './runner';
 
 export interface PgQueryResult {
@@ -254,8 +254,7 @@ async function emmettAppend(task: AppendTask): Promise<Result> {
   const result = await timedAppends(task, async (w) => {
     const streamId = `account-${w}`;
     const first = versions[w] as number;
-    const events: EmmettEvent[] = [];
-    for (let i = 0; i < task.eventsPerCommit; i++) events.push({ type: EVENT_TYPE, data: eventData(streamId, first + i) });
+    const events: EmmettEvent[] = appendedEvents(streamId, first, task.eventsPerCommit);
     await store.appendToStream(streamId, events, first === 0 ? undefined : { expectedStreamVersion: BigInt(first) });
     versions[w] = first + task.eventsPerCommit;
   });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { openEventStore } from '../lib';
 import type { ChainstoreLogger, EventStore, NewEvent } from '../lib';
-import { commitOrder, eventData, EVENT_TYPE, LONG_STREAM_EVENTS, readPlan, shapeOf, streamName } from './fixture';
+import { appendedEvents, commitOrder, eventData, EVENT_TYPE, LONG_STREAM_EVENTS, readPlan, shapeOf, streamName } from './fixture';
 import { hrNow, latencySummary, mb, msSince, Result, rssSampler, secondsSince, timedAppends } from './runner';
 
 const IN_FLIGHT = 4096;
@@ -28,8 +28,7 @@ async function append(task: { directory: string; concurrency: number; eventsPerC
   const result = await timedAppends(task, async (w) => {
     const streamId = `account-${w}`;
     const first = versions[w] as number;
-    const events: NewEvent[] = [];
-    for (let i = 0; i < task.eventsPerCommit; i++) events.push({ type: EVENT_TYPE, data: eventData(streamId, first + i) });
+    const events: NewEvent[] = appendedEvents(streamId, first, task.eventsPerCommit);
     await store.appendToStream(streamId, events, { expectedVersion: first === 0 ? 'no-stream' : first - 1 });
     versions[w] = first + task.eventsPerCommit;
   });
