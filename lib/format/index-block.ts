@@ -175,7 +175,8 @@ function decodeStreamTable(bytes: Buffer, start: number, streamCount: number, ev
   const streamEventCounts = new Uint32Array(streamCount);
   const streamIdEnds = new Uint32Array(streamCount);
   const eventOffsets = new Uint32Array(eventCount);
-  const idParts: Buffer[] = [];
+  // Where each id sits in `bytes`: the ids are copied out together once every entry is checked.
+  const idStarts = new Uint32Array(streamCount);
   let idBytes = 0;
   let events = 0;
   let cursor = start;
@@ -191,10 +192,12 @@ function decodeStreamTable(bytes: Buffer, start: number, streamCount: number, ev
     if (count === 0 || count > (bytes.length - offsetsStart) / 4) return fail(cursor + 4, `stream event count ${count} out of range`);
     if (count > eventCount - events) return fail(12, `event count ${eventCount} does not match the indexed events`);
     for (let j = 0; j < count; j++) eventOffsets[events + j] = bytes.readUInt32LE(offsetsStart + j * 4);
-    const id = bytes.subarray(idStart, offsetsStart);
-    const previous = idParts[idParts.length - 1];
-    if (previous !== undefined && Buffer.compare(previous, id) >= 0) return fail(idStart, 'stream ids are not in ascending order');
-    idParts.push(id);
+    if (i > 0) {
+      const previousStart = idStarts[i - 1] as number;
+      const previousLength = (streamIdEnds[i - 1] as number) - (i > 1 ? (streamIdEnds[i - 2] as number) : 0);
+      if (compareBytes(bytes, previousStart, previousLength, idStart, idLength) >= 0) return fail(idStart, 'stream ids are not in ascending order');
+    }
+    idStarts[i] = idStart;
     idBytes += idLength;
     streamIdEnds[i] = idBytes;
     streamFirstVersions[i] = firstVersion;
@@ -205,5 +208,19 @@ function decodeStreamTable(bytes: Buffer, start: number, streamCount: number, ev
   }
   if (cursor !== bytes.length) return fail(cursor, 'bytes left after the last stream entry');
   if (events !== eventCount) return fail(12, `event count ${eventCount} does not match the ${events} indexed events`);
-  return { streamCount, streamFirstVersions, streamEventStarts, streamEventCounts, eventOffsets, streamIdBytes: Buffer.concat(idParts, idBytes), streamIdEnds };
+  const streamIdBytes = Buffer.allocUnsafeSlow(idBytes);
+  for (let i = 0, to = 0; i < streamCount; i++) {
+    for (let from = idStarts[i] as number, end = to + ((streamIdEnds[i] as number) - to); to < end; ) streamIdBytes[to++] = bytes[from++] as number;
+  }
+  return { streamCount, streamFirstVersions, streamEventStarts, streamEventCounts, eventOffsets, streamIdBytes, streamIdEnds };
+}
+
+/** Bytewise order of `bytes[aStart, aStart + aLength)` and `bytes[bStart, bStart + bLength)`: negative, zero or positive. */
+function compareBytes(bytes: Buffer, aStart: number, aLength: number, bStart: number, bLength: number): number {
+  const common = Math.min(aLength, bLength);
+  for (let k = 0; k < common; k++) {
+    const difference = (bytes[aStart + k] as number) - (bytes[bStart + k] as number);
+    if (difference !== 0) return difference;
+  }
+  return aLength - bLength;
 }

@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HashWorkers, SliceReader } from './hash-workers';
 
 /** A file in memory, read as the FileSystem would: into the buffer given, from a position. */
@@ -26,6 +29,47 @@ describe('HashWorkers', () => {
       }
     } finally {
       await workers.close();
+    }
+  });
+
+  it('hashes files that the workers read themselves as node:crypto does, up to the end given', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'hash-workers-'));
+    const workers = HashWorkers.start(2);
+    const sliceBytes = 64 * 1024;
+    const previousEndMarker = randomBytes(32);
+    const chainFrom = 320;
+    try {
+      const files = Array.from({ length: 5 }, (_, i) => {
+        const bytes = randomBytes(sliceBytes * (3 - (i % 3)) + 777 * i + 40);
+        const path = join(directory, `file-${i}`);
+        writeFileSync(path, bytes);
+        return { path, bytes, end: bytes.length - 32 };
+      });
+      const digests = await Promise.all(files.map((file) => workers.hashFile(file.path, file.end, chainFrom, previousEndMarker, sliceBytes)));
+      digests.forEach((digest, i) => {
+        const { bytes, end } = files[i] as (typeof files)[number];
+        expect({ i, endMarker: digest.endMarker }).toEqual({ i, endMarker: createHash('sha256').update(bytes.subarray(0, end)).digest() });
+        expect(digest.chainHash).toEqual(createHash('sha512').update(previousEndMarker).update(bytes.subarray(chainFrom, end)).digest());
+      });
+    } finally {
+      await workers.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects with the error code of a file it cannot read, and goes on hashing others', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'hash-workers-'));
+    const workers = HashWorkers.start(1);
+    try {
+      const missing = await workers.hashFile(join(directory, 'missing'), 100, 0, randomBytes(32), 4096).catch((error: unknown) => error);
+      expect(missing).toMatchObject({ code: 'ENOENT' });
+      const path = join(directory, 'present');
+      writeFileSync(path, Buffer.alloc(100, 7));
+      const digest = await workers.hashFile(path, 100, 0, Buffer.alloc(32), 4096);
+      expect(digest.endMarker).toEqual(createHash('sha256').update(Buffer.alloc(100, 7)).digest());
+    } finally {
+      await workers.close();
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 });

@@ -8,10 +8,40 @@ import { Worker } from 'node:worker_threads';
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const { closeSync, openSync, readSync } = require('node:fs');
 let endMarker;
 let chainHash;
+let fileSlice = Buffer.alloc(0);
+function hashFile(message) {
+  const sha256 = createHash('sha256');
+  const sha512 = createHash('sha512');
+  sha512.update(Buffer.from(message.previousEndMarker));
+  if (fileSlice.length < message.sliceBytes) fileSlice = Buffer.allocUnsafeSlow(message.sliceBytes);
+  const fd = openSync(message.path, 'r');
+  try {
+    for (let position = 0; position < message.end; ) {
+      const count = readSync(fd, fileSlice, 0, Math.min(message.sliceBytes, message.end - position), position);
+      if (count === 0) break;
+      const bytes = fileSlice.subarray(0, count);
+      sha256.update(bytes);
+      if (position + count > message.chainFrom) sha512.update(bytes.subarray(Math.max(0, message.chainFrom - position)));
+      position += count;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { type: 'digests', endMarker: sha256.digest(), chainHash: sha512.digest() };
+}
 parentPort.on('message', (message) => {
-  if (message.type === 'start') {
+  if (message.type === 'file') {
+    let reply;
+    try {
+      reply = hashFile(message);
+    } catch (error) {
+      reply = { type: 'failed', message: error.message, code: error.code };
+    }
+    parentPort.postMessage(reply);
+  } else if (message.type === 'start') {
     endMarker = createHash('sha256');
     chainHash = createHash('sha512');
     chainHash.update(Buffer.from(message.previousEndMarker));
@@ -40,9 +70,10 @@ const SLICES_IN_FLIGHT = 2;
 
 /**
  * Hashes segments on worker threads, so that a store's segments are checked in parallel at open.
- * The main thread still does every read (through the FileSystem interface) and hands each slice
- * over without copying (a transferred ArrayBuffer). The worker hands the buffer back once it has
- * hashed it, and the next slice is read into it: every segment goes through the same few buffers.
+ * `hashFile` has the worker read a file of the process's own file system itself. `hash` is for
+ * files behind another FileSystem: the main thread does every read through it and hands each slice
+ * over without copying (a transferred ArrayBuffer); the worker hands the buffer back once it has
+ * hashed it, and the next slice is read into it, so every segment goes through the same few buffers.
  * (A buffer made per slice was freed only when the worker's heap happened to collect it, so many
  * 4 MiB buffers waited for that at once, and each new one cost a page fault per 4 KiB as it was
  * read into.)
@@ -78,6 +109,19 @@ export class HashWorkers {
     }
   }
 
+  /**
+   * The same digests of a file on the process's own file system, which the worker reads itself:
+   * the event loop only waits, so work it does meanwhile does not hold the hashing up.
+   */
+  async hashFile(path: string, end: number, chainFrom: number, previousEndMarker: Buffer, sliceBytes: number): Promise<SegmentDigests> {
+    const worker = await this.acquire();
+    try {
+      return await askForDigests(worker, { type: 'file', path, end, chainFrom, previousEndMarker: Uint8Array.from(previousEndMarker), sliceBytes });
+    } finally {
+      this.release(worker);
+    }
+  }
+
   async close(): Promise<void> {
     // The spare buffers go to a worker that is about to end: they are freed with it, rather than
     // left to this thread's next full collection (they are old by now: a scavenge does not free them).
@@ -98,6 +142,34 @@ export class HashWorkers {
   }
 }
 
+type DigestsReply = { type: 'digests'; endMarker: Uint8Array; chainHash: Uint8Array } | { type: 'failed'; message: string; code?: string };
+
+function askForDigests(worker: Worker, request: object): Promise<SegmentDigests> {
+  return new Promise<SegmentDigests>((resolve, reject) => {
+    const stop = listenTo(worker, reject, (reply: DigestsReply) => {
+      stop();
+      if (reply.type === 'digests') resolve({ endMarker: Buffer.from(reply.endMarker), chainHash: Buffer.from(reply.chainHash) });
+      else reject(Object.assign(new Error(reply.message), { code: reply.code }));
+    });
+    worker.postMessage(request);
+  });
+}
+
+/** Passes the worker's messages to `onMessage` until the returned stop is called; an error stops it and goes to `reject`. */
+function listenTo<M>(worker: Worker, reject: (error: Error) => void, onMessage: (message: M) => void): () => void {
+  const stop = () => {
+    worker.off('message', onMessage);
+    worker.off('error', onError);
+  };
+  const onError = (error: Error) => {
+    stop();
+    reject(error);
+  };
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  return stop;
+}
+
 /** Where hashOn takes the buffers it reads slices into, and gives them back. */
 interface SliceBuffers {
   take(): ArrayBuffer;
@@ -110,14 +182,6 @@ function hashOn(worker: Worker, read: SliceReader, end: number, chainFrom: numbe
     let position = 0;
     let reading = false;
     let done = false;
-    const cleanup = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
     const onMessage = (message: { type: string; bytes?: ArrayBuffer; endMarker?: Uint8Array; chainHash?: Uint8Array }) => {
       if (message.type === 'ack') {
         slices.giveBack(message.bytes as ArrayBuffer);
@@ -162,8 +226,7 @@ function hashOn(worker: Worker, read: SliceReader, end: number, chainFrom: numbe
         },
       );
     };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
+    const cleanup = listenTo(worker, reject, onMessage);
     worker.postMessage({ type: 'start', previousEndMarker: Uint8Array.from(previousEndMarker) });
     pump();
   });

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { genesisHash } from '../chain/genesis';
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
+import { ValidSegment } from '../chain/validate-segment';
 import { decodeSegmentHeader, parseNumberedFileName, SEGMENT_HEADER_BYTES, SegmentHeader, SegmentIndex, STORE_ID_BYTES } from '../format';
 import { FileSystem, readFully } from './file-system';
 import { ChainTail, readJournal, ReadJournal } from './journal-reader';
 import { ChainstoreLogger } from './logger';
 import { ignoreMissing } from './sealer';
-import { checkSegmentFiles } from './segment-file-check';
+import { SegmentFile, startSegmentCheck } from './segment-file-check';
 import { StoreLayout } from './store-layout';
 
 export interface SealedSegment {
@@ -55,13 +56,23 @@ export async function recoverStore(fileSystem: FileSystem, layout: StoreLayout, 
   const storeId = await findStoreId(fileSystem, layout, segmentNumbers, journalNumbers);
   const isNew = storeId === undefined;
   const id = storeId ?? randomBytes(STORE_ID_BYTES);
-  const { segments, lastEndMarker, tail } = await validateSegments(fileSystem, layout, segmentNumbers, id);
+  const segmentCheck = await startSegmentCheck(fileSystem, segmentFiles(layout, segmentNumbers), id);
   const sealedThrough = segmentNumbers.length;
+  const open = journalNumbers.filter((n) => n > sealedThrough);
+  // The open journals are read while the segments are hashed (on worker threads), from the tail the
+  // headers claim; what they hold is reported only once the segments are known sound, so the first
+  // break named is still the first in the chain. Nothing is written until both are checked.
+  const journalsRead = readJournals(fileSystem, layout, open, sealedThrough + 1, id, tailAfter(segmentCheck.lastHeader, id));
+  journalsRead.catch(() => undefined); // awaited below, after the segments' verdict
+  const valid = await segmentCheck.valid.catch(async (error: unknown) => {
+    await journalsRead.catch(() => undefined); // its files closed before the open fails
+    throw error;
+  });
+  const { segments, lastEndMarker, tail } = sealedSegments(segmentFiles(layout, segmentNumbers), valid, id);
   const retired = journalNumbers.filter((n) => n <= sealedThrough);
   if (!options.readOnly) await retireJournals(fileSystem, layout, retired);
-  const open = journalNumbers.filter((n) => n > sealedThrough);
-  checkContiguous(open, sealedThrough + 1, StoreLayout.journalName);
-  const journals = await readJournals(fileSystem, layout, open, id, tail, options);
+  const journals = await journalsRead;
+  if (!options.readOnly) for (const journal of journals) if (journal.tornBytes > 0) await truncateTornTail(fileSystem, journal, options.logger);
   const last = journals[journals.length - 1];
   return { storeId: id, isNew, segments, journals, lastEndMarker, tail: last?.tail ?? tail };
 }
@@ -114,21 +125,24 @@ export async function findStoreId(
   return bytes.length >= 24 ? Buffer.from(bytes.subarray(8, 24)) : undefined;
 }
 
-async function validateSegments(
-  fileSystem: FileSystem,
-  layout: StoreLayout,
-  segmentNumbers: number[],
-  storeId: Buffer,
-): Promise<{ segments: SealedSegment[]; lastEndMarker: Buffer; tail: ChainTail }> {
-  const genesis = genesisHash(storeId);
-  const files = segmentNumbers.map((segmentNumber) => ({ segmentNumber, name: StoreLayout.segmentName(segmentNumber), path: layout.segmentPath(segmentNumber) }));
-  const valid = await checkSegmentFiles(fileSystem, files, storeId);
-  const segments = valid.map((segment, i) => ({ ...(files[i] as (typeof files)[number]), ...segment }));
+function segmentFile(layout: StoreLayout, segmentNumber: number): SegmentFile {
+  return { segmentNumber, name: StoreLayout.segmentName(segmentNumber), path: layout.segmentPath(segmentNumber) };
+}
+
+function segmentFiles(layout: StoreLayout, segmentNumbers: number[]): SegmentFile[] {
+  return segmentNumbers.map((n) => segmentFile(layout, n));
+}
+
+/** The chain tail after the segment with this header: where the first journal must go on. */
+function tailAfter(header: SegmentHeader | undefined, storeId: Buffer): ChainTail {
+  if (!header) return { nextPosition: 0, lastCommitHash: genesisHash(storeId), lastRecordedAtMs: 0 };
+  return { nextPosition: header.firstPosition + header.eventCount, lastCommitHash: header.lastCommitHash, lastRecordedAtMs: header.lastRecordedAtMs };
+}
+
+function sealedSegments(files: SegmentFile[], valid: ValidSegment[], storeId: Buffer): { segments: SealedSegment[]; lastEndMarker: Buffer; tail: ChainTail } {
+  const segments = valid.map((segment, i) => ({ ...(files[i] as SegmentFile), ...segment }));
   const last = segments[segments.length - 1];
-  const tail: ChainTail = last
-    ? { nextPosition: last.header.firstPosition + last.header.eventCount, lastCommitHash: last.header.lastCommitHash, lastRecordedAtMs: last.header.lastRecordedAtMs }
-    : { nextPosition: 0, lastCommitHash: genesis, lastRecordedAtMs: 0 };
-  return { segments, lastEndMarker: last?.endMarker ?? genesis, tail };
+  return { segments, lastEndMarker: last?.endMarker ?? genesisHash(storeId), tail: tailAfter(last?.header, storeId) };
 }
 
 async function retireJournals(fileSystem: FileSystem, layout: StoreLayout, numbers: number[]): Promise<void> {
@@ -141,10 +155,11 @@ async function readJournals(
   fileSystem: FileSystem,
   layout: StoreLayout,
   numbers: number[],
+  firstNumber: number,
   storeId: Buffer,
   sealedTail: ChainTail,
-  options: RecoveryOptions,
 ): Promise<ReadJournal[]> {
+  checkContiguous(numbers, firstNumber, StoreLayout.journalName);
   const journals: ReadJournal[] = [];
   let tail = sealedTail;
   for (const [i, number] of numbers.entries()) {
@@ -153,7 +168,6 @@ async function readJournals(
     if (!isLast && journal.commits.length === 0) {
       throw new CorruptionError(journal.name, 0, 'journal holds no commit, yet a later journal follows it');
     }
-    if (journal.tornBytes > 0 && !options.readOnly) await truncateTornTail(fileSystem, journal, options.logger);
     journals.push(journal);
     tail = journal.tail;
   }

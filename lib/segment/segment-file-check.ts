@@ -3,8 +3,8 @@ import { genesisHash } from '../chain/genesis';
 import { nodeHashes } from '../chain/hash-functions';
 import { checkSegmentHeader, checkSegmentStructure, SegmentExpectation, validateSegment, ValidSegment } from '../chain/validate-segment';
 import { CorruptionError } from '../errors/corruption.error';
-import { BODY_OFFSET, CHAIN_HASH_BYTES, CHAIN_HASH_OFFSET, END_MARKER_BYTES, SegmentHeader } from '../format';
-import { FileSystem, readFully } from './file-system';
+import { BODY_OFFSET, CHAIN_HASH_BYTES, CHAIN_HASH_OFFSET, END_MARKER_BYTES, SegmentHeader, SegmentIndex } from '../format';
+import { FileSystem, NodeFileSystem, readFully } from './file-system';
 import { HashWorkers, SegmentDigests, SliceReader } from './hash-workers';
 
 /** Bytes hashed per read: what checking a segment holds of it at once, besides its index. */
@@ -33,28 +33,55 @@ interface PlannedCheck {
   expect: SegmentExpectation;
 }
 
+/** A check under way: what the headers claim, and the promise of every segment checked. */
+export interface SegmentCheck {
+  /** Header of the last segment that continues the chain, read but not yet checked against its hashes. */
+  lastHeader: SegmentHeader | undefined;
+  /** Every segment checked, in chain order; rejects with the first break in the chain. */
+  valid: Promise<ValidSegment[]>;
+}
+
 /**
  * validateSegment for every sealed segment of a store, in bounded memory and in parallel
  * (DESIGN §2: each segment can be validated alone, given the previous end marker):
  *   1. in chain order, each header is checked against what the headers before it say (up to the
  *      first that does not continue the chain);
  *   2. every segment's end marker and chain hash are computed over 4 MiB slices, on worker
- *      threads when worth it, each chained to the previous segment's stored end marker;
- *   3. in chain order, the digests are compared with the stored ones and the index is checked.
+ *      threads when worth it, each chained to the previous segment's stored end marker; meanwhile
+ *      the event loop decodes and checks every index block;
+ *   3. in chain order, the digests are compared with the stored ones, then the index's verdict taken.
  * At the first hash that does not match, that file is read whole and validateSegment names the
- * damage, so the error is the one the in-memory check gives. Throws CorruptionError.
+ * damage, so the error is the one the in-memory check gives. Rejects with CorruptionError.
+ * Resolves once step 1 is done: the caller may read what follows the segments while they are hashed.
  */
+export async function startSegmentCheck(
+  fileSystem: FileSystem,
+  files: readonly SegmentFile[],
+  storeId: Buffer,
+  parallelism: HashParallelism = 'auto',
+): Promise<SegmentCheck> {
+  const { planned, headerError } = await planChecks(fileSystem, files, storeId);
+  const valid = checkPlanned(fileSystem, planned, headerError, parallelism);
+  valid.catch(() => undefined); // the caller awaits it after its own reads: not an unhandled rejection meanwhile
+  return { lastHeader: planned[planned.length - 1]?.header, valid };
+}
+
+/** startSegmentCheck, awaited whole. */
 export async function checkSegmentFiles(
   fileSystem: FileSystem,
   files: readonly SegmentFile[],
   storeId: Buffer,
   parallelism: HashParallelism = 'auto',
 ): Promise<ValidSegment[]> {
-  const { planned, headerError } = await planChecks(fileSystem, files, storeId);
-  const digests = await computeDigests(fileSystem, planned, parallelism);
+  return (await startSegmentCheck(fileSystem, files, storeId, parallelism)).valid;
+}
+
+async function checkPlanned(fileSystem: FileSystem, planned: PlannedCheck[], headerError: CorruptionError | undefined, parallelism: HashParallelism): Promise<ValidSegment[]> {
+  const digestsComputed = computeDigests(fileSystem, planned, parallelism);
+  digestsComputed.catch(() => undefined); // awaited below, once the indexes are checked
+  const indexes = await checkIndexes(fileSystem, planned);
+  const digests = await digestsComputed;
   const valid: ValidSegment[] = [];
-  // Every index block is read into this one buffer: the decoded index copies what it keeps.
-  let indexBuffer = Buffer.allocUnsafeSlow(0);
   for (const [i, check] of planned.entries()) {
     const computed = digests[i] as SegmentDigests;
     const chainHash = check.head.subarray(CHAIN_HASH_OFFSET, CHAIN_HASH_OFFSET + CHAIN_HASH_BYTES);
@@ -62,10 +89,7 @@ export async function checkSegmentFiles(
       const damage = validateSegment(await fileSystem.readFile(check.file.path), check.expect);
       throw damage instanceof CorruptionError ? damage : new CorruptionError(check.file.name, 0, 'the file changed while it was being checked');
     }
-    const indexLength = Math.max(0, check.size - END_MARKER_BYTES - check.header.indexOffset);
-    if (indexBuffer.length < indexLength) indexBuffer = Buffer.allocUnsafeSlow(indexLength);
-    const indexBytes = await readInto(fileSystem, check.file.path, indexBuffer.subarray(0, indexLength), check.header.indexOffset);
-    const index = checkSegmentStructure(check.header, check.head.subarray(BODY_OFFSET + 32, BODY_OFFSET + 64), indexBytes, check.expect);
+    const index = indexes[i] as SegmentIndex | CorruptionError;
     if (index instanceof CorruptionError) throw index;
     valid.push({ header: check.header, index, endMarker: check.storedEndMarker });
   }
@@ -73,6 +97,20 @@ export async function checkSegmentFiles(
   // known sound: the first break, in chain order, is the one named.
   if (headerError) throw headerError;
   return valid;
+}
+
+/** Each segment's index block decoded and checked against its header: the index, or what is wrong with it. */
+async function checkIndexes(fileSystem: FileSystem, planned: PlannedCheck[]): Promise<Array<SegmentIndex | CorruptionError>> {
+  // Every index block is read into this one buffer: the decoded index copies what it keeps.
+  let indexBuffer = Buffer.allocUnsafeSlow(0);
+  const indexes: Array<SegmentIndex | CorruptionError> = [];
+  for (const check of planned) {
+    const indexLength = Math.max(0, check.size - END_MARKER_BYTES - check.header.indexOffset);
+    if (indexBuffer.length < indexLength) indexBuffer = Buffer.allocUnsafeSlow(indexLength);
+    const indexBytes = await readInto(fileSystem, check.file.path, indexBuffer.subarray(0, indexLength), check.header.indexOffset);
+    indexes.push(checkSegmentStructure(check.header, check.head.subarray(BODY_OFFSET + 32, BODY_OFFSET + 64), indexBytes, check.expect));
+  }
+  return indexes;
 }
 
 /** Phase 1: stops at the first header that does not continue the chain, and returns its error. */
@@ -116,12 +154,18 @@ async function computeDigests(fileSystem: FileSystem, planned: PlannedCheck[], p
     return digests;
   }
   const workers = HashWorkers.start();
+  // On the process's own file system the workers read the files themselves, so that the event loop,
+  // busy meanwhile with the index blocks and the open journal, never keeps them waiting for a slice.
+  // Through any other FileSystem (the fault-injection tests'), every read goes through it.
+  const ownFiles = fileSystem instanceof NodeFileSystem;
+  const digestsOf = (check: PlannedCheck): Promise<SegmentDigests> => {
+    const end = check.size - END_MARKER_BYTES;
+    const previousEndMarker = check.expect.previousEndMarker;
+    if (ownFiles) return workers.hashFile(check.file.path, end, BODY_OFFSET, previousEndMarker, SLICE_BYTES);
+    return withReader(fileSystem, check, (read) => workers.hash(read, end, BODY_OFFSET, previousEndMarker, SLICE_BYTES));
+  };
   try {
-    return await Promise.all(
-      planned.map((check) =>
-        withReader(fileSystem, check, (read) => workers.hash(read, check.size - END_MARKER_BYTES, BODY_OFFSET, check.expect.previousEndMarker, SLICE_BYTES)),
-      ),
-    );
+    return await Promise.all(planned.map(digestsOf));
   } finally {
     await workers.close();
   }

@@ -7,7 +7,9 @@ import {
   BuiltStore,
   copyStore,
   engineOptions,
+  JournalLayout,
   openError,
+  readJournalLayout,
   readSealedSegments,
   rejectionOf,
   SealedSegmentFile,
@@ -199,6 +201,32 @@ describe('damage to the set of sealed segments', () => {
     test(`${damage.name}IsReportedByVerifyStore`, async () => {
       expectNamed(await rejectionOf(verifyStore(damaged)));
     });
+  });
+
+  // The open journal is read while the segments are hashed, from the tail their headers claim: a
+  // damaged segment must still be the break named, before anything wrong with the journal, and the
+  // journal must be left as it was (nothing is written before every segment is known sound).
+  const journalDamages: Array<[string, (journal: JournalLayout, bytes: Buffer) => void]> = [
+    ['a torn tail, which an open would truncate', (journal, bytes) => bytes.fill(0xa5, journal.validEnd, journal.validEnd + 40)],
+    ['the store id of another store, which an open refuses', (_journal, bytes) => void (bytes[8] = (bytes[8] as number) ^ 0xff)],
+  ];
+  test.each(journalDamages)('a damaged segment is named before an open journal with %s, and the journal is left as it was', async (_name, damageJournal) => {
+    const damaged = tempDirectory();
+    copyStore(storeA, damaged);
+    (damages.find((damage) => damage.name === 'DuplicatedMiddleSegmentWithAForgedHeader') as Damage).apply(damaged, segmentsA, segmentsB);
+    const journalPath = new StoreLayout(damaged).journalPath(5);
+    const journal = readJournalLayout(journalPath);
+    expect(journal.frames.length).toBeGreaterThanOrEqual(1);
+    const bytes = Buffer.from(journal.bytes);
+    damageJournal(journal, bytes);
+    writeFileSync(journalPath, bytes);
+    const before = snapshotDirectory(damaged);
+    for (const readOnly of [false, true]) {
+      const error = (await openError(damaged, SEGMENT_SIZE_BYTES, readOnly)) as CorruptionError;
+      expect(error).toBeInstanceOf(CorruptionError);
+      expect({ readOnly, segment: error.segment, reason: error.reason }).toEqual({ readOnly, segment: seg(3), reason: 'chain hash does not link this segment to the previous one' });
+      expect(snapshotDirectory(damaged)).toEqual(before);
+    }
   });
 
   test('an undamaged copy of the fixture opens, so the damage is what each refusal is about', async () => {
