@@ -22,6 +22,46 @@ function nameOf(file: FileRef): string {
   return typeof file === 'string' ? file : StoreLayout.partName(file);
 }
 
+type PlainEventConstructor = new (
+  id: string,
+  streamId: string,
+  version: number,
+  position: number,
+  type: string,
+  data: unknown,
+  metadata: Record<string, unknown>,
+  recordedAt: Date,
+) => RecordedEvent;
+
+/**
+ * Makes the RecordedEvents of a replay with `new`, not with an object literal: V8 tracks the objects
+ * of a literal by where they were made and, when the first ones it sees all survive a collection
+ * (as a chunk of events being built does), allocates every later one in the old generation. A replay
+ * then ran at half speed, in about half the runs, collecting its whole heap over and over. What `new`
+ * makes here is still a plain object: the prototype is Object.prototype, as a literal's.
+ */
+const PlainEvent = function (
+  this: RecordedEvent,
+  id: string,
+  streamId: string,
+  version: number,
+  position: number,
+  type: string,
+  data: unknown,
+  metadata: Record<string, unknown>,
+  recordedAt: Date,
+) {
+  this.id = id;
+  this.streamId = streamId;
+  this.version = version;
+  this.position = position;
+  this.type = type;
+  this.data = data;
+  this.metadata = metadata;
+  this.recordedAt = recordedAt;
+} as unknown as PlainEventConstructor;
+PlainEvent.prototype = Object.prototype;
+
 /**
  * The public shape straight from the bytes of a checked record (no EventRecord and no views in
  * between): what a replay makes a million times. `fileBase` is the file offset of `bytes[0]`.
@@ -33,16 +73,16 @@ export function recordedEventFromLayout(bytes: Buffer, layout: EventRecordLayout
   const dataStart = cursor;
   cursor += layout.dataLength;
   try {
-    return {
-      id: uuidFromBytes(bytes, layout.offset + 32),
+    return new PlainEvent(
+      uuidFromBytes(bytes, layout.offset + 32),
       streamId,
-      version: layout.version,
-      position: layout.position,
+      layout.version,
+      layout.position,
       type,
-      data: JSON.parse(bytes.toString('utf8', dataStart, cursor)) as unknown,
-      metadata: layout.metadataLength === 0 ? {} : (JSON.parse(bytes.toString('utf8', cursor, cursor + layout.metadataLength)) as Record<string, unknown>),
-      recordedAt: new Date(layout.recordedAtMs),
-    };
+      JSON.parse(bytes.toString('utf8', dataStart, cursor)) as unknown,
+      layout.metadataLength === 0 ? {} : (JSON.parse(bytes.toString('utf8', cursor, cursor + layout.metadataLength)) as Record<string, unknown>),
+      new Date(layout.recordedAtMs),
+    );
   } catch (error) {
     throw new CorruptionError(nameOf(file), fileBase + layout.offset, `event ${layout.position} holds JSON that does not parse: ${(error as Error).message}`);
   }
@@ -51,16 +91,16 @@ export function recordedEventFromLayout(bytes: Buffer, layout: EventRecordLayout
 /** The public shape of a decoded record: JSON parsed, id as a UUID string, recordedAt as a Date. */
 export function toRecordedEvent(record: EventRecord, file: FileRef, offset: number): RecordedEvent {
   try {
-    return {
-      id: uuidFromBytes(record.id),
-      streamId: record.streamId,
-      version: record.version,
-      position: record.position,
-      type: record.type,
-      data: JSON.parse(record.data.toString('utf8')) as unknown,
-      metadata: record.metadata.length === 0 ? {} : (JSON.parse(record.metadata.toString('utf8')) as Record<string, unknown>),
-      recordedAt: new Date(record.recordedAtMs),
-    };
+    return new PlainEvent(
+      uuidFromBytes(record.id),
+      record.streamId,
+      record.version,
+      record.position,
+      record.type,
+      JSON.parse(record.data.toString('utf8')) as unknown,
+      record.metadata.length === 0 ? {} : (JSON.parse(record.metadata.toString('utf8')) as Record<string, unknown>),
+      new Date(record.recordedAtMs),
+    );
   } catch (error) {
     throw new CorruptionError(nameOf(file), offset, `event ${record.position} holds JSON that does not parse: ${(error as Error).message}`);
   }

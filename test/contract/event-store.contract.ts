@@ -52,6 +52,18 @@ export function describeEventStoreContract(name: string, createHarness: () => Pr
         expect(events[0]?.id).toMatch(/^[0-9a-f-]{36}$/);
       });
 
+      test('events read back are plain objects, as equal to literals as any other JSON-shaped object', async () => {
+        await store.appendToStream('plain', [event('Opened', { owner: 'ada' })]);
+        const live = firstValueFrom(store.subscribeToAll({ fromPosition: 'end' }));
+        await store.appendToStream('plain', [event('Closed')]);
+        const read = [...(await all(store.readStream('plain'))), ...(await all(store.readAll())), ...(await collect(store.iterateAll())), await live];
+        expect(read).toHaveLength(7);
+        for (const recorded of read) {
+          expect(Object.getPrototypeOf(recorded)).toBe(Object.prototype);
+          expect(recorded).toStrictEqual({ ...recorded });
+        }
+      });
+
       test('given ids and metadata, when appended, then they are kept exactly', async () => {
         const id = randomUUID();
         await store.appendToStream('s', [event('T', [1, 'two', null, { n: 3.5 }], { id, metadata: { correlationId: 'c-1' } })]);
