@@ -15,15 +15,21 @@ export class FileReader {
    * large enough (the result is then a view of it, valid until the next read into it).
    */
   read(path: string, position: number, length: number, scratch?: Buffer): Buffer {
-    const fd = this.descriptor(path);
     const buffer = scratch && scratch.length >= length ? scratch.subarray(0, length) : Buffer.allocUnsafe(length);
+    const filled = this.readInto(path, position, buffer, length);
+    return filled === length ? buffer : buffer.subarray(0, filled);
+  }
+
+  /** Reads up to `length` bytes at `position` into the start of `buffer`; returns how many (fewer at the end of the file). */
+  readInto(path: string, position: number, buffer: Buffer, length: number): number {
+    const fd = this.descriptor(path);
     let filled = 0;
     while (filled < length) {
       const count = this.fileSystem.readSync(fd, buffer, filled, length - filled, position + filled);
       if (count === 0) break;
       filled += count;
     }
-    return filled === length ? buffer : buffer.subarray(0, filled);
+    return filled;
   }
 
   forget(path: string): void {

@@ -1,10 +1,10 @@
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
-import { decodeCommitBlockHeader, decodeEventRecord, EVENT_RECORD_HEADER_BYTES, EventRecord, EventRecordLayout, mapCommitEvents } from '../format';
+import { decodeCommitBlockHeader, EVENT_RECORD_HEADER_BYTES, EventRecord, eventRecordFromLayout, EventRecordLayout, mapCommitEvents, readEventRecordLayout } from '../format';
 import { StoreLayout } from '../segment';
 import { FileReader } from './file-reader';
 import { LogPart, LogParts } from './log-parts';
-import { recordedEventFromLayout, toRecordedEvent } from './recorded-event';
+import { recordedEventFromLayout } from './recorded-event';
 import { EventLocation, StreamTable } from './stream-table';
 import { EventFilter, RecordedEvent } from './types';
 
@@ -12,14 +12,18 @@ import { EventFilter, RecordedEvent } from './types';
 export const READ_CHUNK_BYTES = 256 * 1024;
 const RECORD_PROBE_BYTES = 4096;
 
-/** The bytes last read around a record, reused when the next record is inside them. */
+/**
+ * The bytes last read around a record, reused when the next record is inside them: file bytes
+ * [start, end) are `bytes[0, end - start)` (the buffer is the reader's scratch, or larger).
+ */
 interface ReadWindow {
   path: string;
   start: number;
+  end: number;
   bytes: Buffer;
 }
 
-const emptyWindow = (): ReadWindow => ({ path: '', start: 0, bytes: Buffer.alloc(0) });
+const emptyWindow = (): ReadWindow => ({ path: '', start: 0, end: 0, bytes: Buffer.alloc(0) });
 
 export interface Chunk {
   events: RecordedEvent[];
@@ -79,19 +83,20 @@ export class LogReader {
     const step = direction === 'forwards' ? 1 : -1;
     const events: RecordedEvent[] = [];
     const window = emptyWindow();
+    const knownStreamId = { text: streamId, bytes: Buffer.from(streamId, 'utf8') };
     let version = from;
     let bytesRead = 0;
     for (; step > 0 ? version <= bound : version >= bound; version += step) {
       if (events.length >= limit || bytesRead >= READ_CHUNK_BYTES) return { events, next: version };
       const location = this.streams.locate(streamId, version);
       if (!location) break;
-      const record = this.readRecord(location, window);
-      if (record.position > maxPosition) {
+      const layout = this.readLayout(location, window);
+      if (layout.position > maxPosition) {
         if (step > 0) break;
         continue;
       }
-      bytesRead += record.recordLength;
-      events.push(toRecordedEvent(record, location, location.offset));
+      bytesRead += layout.recordLength;
+      events.push(recordedEventFromLayout(window.bytes, layout, location, window.start, knownStreamId));
     }
     return { events, next: -1 };
   }
@@ -105,7 +110,7 @@ export class LogReader {
     while (low <= high) {
       const middle = (low + high) >>> 1;
       const location = this.streams.locate(streamId, middle);
-      if (location && this.readRecord(location, window).position <= maxPosition) {
+      if (location && this.readLayout(location, window).position <= maxPosition) {
         found = middle;
         low = middle + 1;
       } else {
@@ -117,25 +122,36 @@ export class LogReader {
 
   /** The decoded record at a location (JSON not parsed); its byte fields are valid until the next read. */
   readRecord(location: EventLocation, window: ReadWindow = emptyWindow()): EventRecord {
+    const layout = this.readLayout(location, window);
+    return eventRecordFromLayout(window.bytes, layout);
+  }
+
+  /** The checked layout of the record at a location, in `window.bytes` (valid until the next read into it). */
+  private readLayout(location: EventLocation, window: ReadWindow): EventRecordLayout {
     const path = this.pathOf(location);
+    if (window.path !== path || location.offset < window.start || location.offset + EVENT_RECORD_HEADER_BYTES > window.end) {
+      this.fillWindow(window, path, location.offset, RECORD_PROBE_BYTES);
+    }
     let relative = location.offset - window.start;
-    if (window.path !== path || relative < 0 || relative + EVENT_RECORD_HEADER_BYTES > window.bytes.length) {
-      window.path = path;
-      window.start = location.offset;
-      window.bytes = this.files.read(path, location.offset, RECORD_PROBE_BYTES, this.scratch);
+    const length = window.end - location.offset >= 4 ? window.bytes.readUInt32LE(relative) : 0;
+    if (location.offset + length > window.end) {
+      this.fillWindow(window, path, location.offset, Math.max(length, RECORD_PROBE_BYTES));
       relative = 0;
     }
-    const length = window.bytes.length >= relative + 4 ? window.bytes.readUInt32LE(relative) : 0;
-    if (relative + length > window.bytes.length) {
-      window.start = location.offset;
-      window.bytes = this.files.read(path, location.offset, Math.max(length, RECORD_PROBE_BYTES), this.scratch);
-      relative = 0;
+    const layout = readEventRecordLayout(window.bytes, relative, window.end - window.start);
+    if (layout instanceof FormatError) {
+      throw new CorruptionError(StoreLayout.partName(location), location.offset + layout.offset, layout.reason);
     }
-    const record = decodeEventRecord(window.bytes, relative, window.bytes.length);
-    if (record instanceof FormatError) {
-      throw new CorruptionError(StoreLayout.partName(location), location.offset + record.offset, record.reason);
-    }
-    return record;
+    return layout;
+  }
+
+  /** Reads `length` bytes at `offset` into the window (its scratch, with no view made per read, unless larger). */
+  private fillWindow(window: ReadWindow, path: string, offset: number, length: number): void {
+    const buffer = length <= this.scratch.length ? this.scratch : Buffer.allocUnsafe(length);
+    window.path = path;
+    window.start = offset;
+    window.end = offset + this.files.readInto(path, offset, buffer, length);
+    window.bytes = buffer;
   }
 
   private extendForwards(part: LogPart, first: number, bound: number): number {
@@ -160,9 +176,9 @@ export class LogReader {
   }
 
   private pathOf(location: EventLocation): string {
-    const part = this.parts.parts.find((p) => p.segmentNumber === location.segmentNumber && p.source === location.source);
-    if (!part) throw new CorruptionError(StoreLayout.partName(location), location.offset, 'no such segment is open');
-    return part.path;
+    // A loop rather than find(): a stream read asks once per event, and a closure per call is garbage.
+    for (const part of this.parts.parts) if (part.segmentNumber === location.segmentNumber && part.source === location.source) return part.path;
+    throw new CorruptionError(StoreLayout.partName(location), location.offset, 'no such segment is open');
   }
 }
 

@@ -3,16 +3,58 @@ import { EVENT_RECORD_HEADER_BYTES, EventRecord, EventRecordLayout } from '../fo
 import { StoreLayout } from '../segment';
 import { RecordedEvent } from './types';
 
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+const HEX_DIGITS = '0123456789abcdef';
+/** Where each byte's two hex digits go in the 36 characters of a UUID. */
+const UUID_DIGIT_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+const uuidText = Buffer.alloc(36, '-');
 
-/** 8-4-4-4-12 hex of the 16 bytes at `offset`; a lookup per byte rather than a Buffer, a hex string and five slices. */
+/**
+ * 8-4-4-4-12 hex of the 16 bytes at `offset`, written into one scratch buffer and read out as one
+ * string: a flat 36-character string, where joining 20 pieces made a rope of 20 strings per event.
+ */
 export function uuidFromBytes(bytes: Uint8Array, offset = 0): string {
-  let text = '';
   for (let i = 0; i < 16; i++) {
-    if (i === 4 || i === 6 || i === 8 || i === 10) text += '-';
-    text += HEX[bytes[offset + i] as number];
+    const byte = bytes[offset + i] as number;
+    const at = UUID_DIGIT_AT[i] as number;
+    uuidText[at] = HEX_DIGITS.charCodeAt(byte >> 4);
+    uuidText[at + 1] = HEX_DIGITS.charCodeAt(byte & 15);
   }
+  return uuidText.toString('latin1', 0, 36);
+}
+
+/**
+ * The strings of recently decoded event types, by their bytes: a log holds few types, so most
+ * events reuse a string instead of decoding (and keeping) a copy of their own. Direct-mapped on the
+ * length and two bytes; a slot whose bytes differ is replaced.
+ */
+const TYPE_SLOTS = 64;
+const typeSlotBytes: Array<Buffer | undefined> = new Array<Buffer | undefined>(TYPE_SLOTS).fill(undefined);
+const typeSlotText: string[] = new Array<string>(TYPE_SLOTS).fill('');
+
+function typeAt(bytes: Buffer, start: number, length: number): string {
+  const slot = (length * 31 + (bytes[start] as number) * 7 + (bytes[start + length - 1] as number)) & (TYPE_SLOTS - 1);
+  const cached = typeSlotBytes[slot];
+  if (cached !== undefined && cached.length === length && sameBytes(cached, bytes, start)) return typeSlotText[slot] as string;
+  const text = bytes.toString('utf8', start, start + length);
+  typeSlotBytes[slot] = Buffer.from(bytes.subarray(start, start + length));
+  typeSlotText[slot] = text;
   return text;
+}
+
+/** A string the caller expects to find, with its UTF-8 bytes: a stream read knows its stream's id. */
+export interface KnownText {
+  text: string;
+  bytes: Buffer;
+}
+
+function textAt(bytes: Buffer, start: number, length: number, known: KnownText | undefined): string {
+  if (known !== undefined && known.bytes.length === length && sameBytes(known.bytes, bytes, start)) return known.text;
+  return bytes.toString('utf8', start, start + length);
+}
+
+function sameBytes(cached: Buffer, bytes: Buffer, start: number): boolean {
+  for (let i = 0; i < cached.length; i++) if (cached[i] !== bytes[start + i]) return false;
+  return true;
 }
 
 /** A file by name, or a log part whose name is made only if an error needs it (not once per event). */
@@ -66,10 +108,12 @@ PlainEvent.prototype = Object.prototype;
  * The public shape straight from the bytes of a checked record (no EventRecord and no views in
  * between): what a replay makes a million times. `fileBase` is the file offset of `bytes[0]`.
  */
-export function recordedEventFromLayout(bytes: Buffer, layout: EventRecordLayout, file: FileRef, fileBase: number): RecordedEvent {
+export function recordedEventFromLayout(bytes: Buffer, layout: EventRecordLayout, file: FileRef, fileBase: number, knownStreamId?: KnownText): RecordedEvent {
   let cursor = layout.offset + EVENT_RECORD_HEADER_BYTES;
-  const streamId = bytes.toString('utf8', cursor, (cursor += layout.streamIdLength));
-  const type = bytes.toString('utf8', cursor, (cursor += layout.typeLength));
+  const streamId = textAt(bytes, cursor, layout.streamIdLength, knownStreamId);
+  cursor += layout.streamIdLength;
+  const type = typeAt(bytes, cursor, layout.typeLength);
+  cursor += layout.typeLength;
   const dataStart = cursor;
   cursor += layout.dataLength;
   try {
