@@ -1,7 +1,9 @@
+import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
 import {
   COMMIT_BLOCK_HEADER_BYTES,
   decodeJournalFrame,
+  decodeJournalHeader,
   FRAME_ALIGNMENT_BYTES,
   FRAME_HEADER_BYTES,
   isZero,
@@ -130,4 +132,18 @@ function findValidFrameAfter(source: JournalBytes, invalidOffset: number, salt: 
     }
   }
   return -1;
+}
+
+/**
+ * The commits of a full journal about to be sealed, read back from its bytes (`name` for errors):
+ * its header, every frame valid, starting at `firstPosition`, at least one commit. Pure, so that it
+ * runs on the sealing thread as well as on the event loop.
+ */
+export function commitsToSeal(journal: Buffer, name: string, firstPosition: number): JournalCommit[] | CorruptionError {
+  const header = decodeJournalHeader(journal);
+  if (header instanceof FormatError) return new CorruptionError(name, header.offset, header.reason);
+  const scan = scanJournal(journal, header);
+  if (scan.kind === 'corrupt') return new CorruptionError(name, scan.offset, scan.reason);
+  if (header.firstPosition !== firstPosition || scan.commits.length === 0) return new CorruptionError(name, 0, 'journal changed under the writer');
+  return scan.commits;
 }

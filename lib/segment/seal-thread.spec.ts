@@ -1,37 +1,42 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { commitEvent } from '../../test/support/events';
 import { genesisHash } from '../chain/genesis';
 import { buildSegment } from '../chain/link';
-import { encodeCommitBlock } from '../format';
+import { CorruptionError } from '../errors/corruption.error';
+import { StoreFailedError } from '../errors/store-failed.error';
+import { encodeCommitBlock, encodeJournalFrame, encodeJournalHeader, JOURNAL_HEADER_BYTES } from '../format';
 import { useTempDirectories } from '../../test/support/temp-directory';
 import { silentLogger } from './logger';
 import { SealJob, SealThread } from './seal-thread';
 import { SegmentLog } from './segment-log';
+import { StoreLayout } from './store-layout';
 
 const storeId = Buffer.from('0f0e0d0c0b0a09080706050403020100', 'hex');
 
-/** A journal-like buffer: commit blocks chained by parent hash, with other bytes between them. */
+/** A journal file's bytes: its header, then frames of a few commit blocks chained by parent hash, then zeros. */
 function journalOf(commitCount: number): { journal: Buffer; commits: Buffer[]; job: SealJob } {
   let parentHash = genesisHash(storeId);
   const commits: Buffer[] = [];
+  let position = 0;
   for (let i = 0; i < commitCount; i++) {
     const events = Array.from({ length: 1 + (i % 3) }, (_, e) => commitEvent(`stream-${i % 5}`, i * 3 + e));
-    const block = encodeCommitBlock({ firstPosition: commits.length === 0 ? 0 : i * 10, recordedAtMs: 1_700_000_000_000 + i, parentHash, events });
+    const block = encodeCommitBlock({ firstPosition: position, recordedAtMs: 1_700_000_000_000 + i, parentHash, events });
     commits.push(block);
+    position += events.length;
     parentHash = createHash('sha256').update(block).digest();
   }
-  const parts: Buffer[] = [];
-  const places: Array<{ offset: number; length: number }> = [];
-  let offset = 0;
-  for (const block of commits) {
-    const gap = randomBytes(7);
-    parts.push(gap, block);
-    places.push({ offset: offset + gap.length, length: block.length });
-    offset += gap.length + block.length;
+  const salt = randomBytes(8);
+  const parts = [encodeJournalHeader({ storeId, segmentNumber: 1, salt, firstPosition: 0 })];
+  for (let first = 0, at = 0; first < commits.length; first += 3) {
+    const frameCommits = commits.slice(first, first + 3);
+    parts.push(encodeJournalFrame(salt, at, frameCommits));
+    at += frameCommits.reduce((sum, block) => sum + block.readUInt32LE(8), 0);
   }
+  parts.push(Buffer.alloc(4096));
   const journal = Buffer.concat(parts);
-  return { journal, commits, job: { storeId, segmentNumber: 1, previousEndMarker: genesisHash(storeId), journal, commits: places } };
+  return { journal, commits, job: { storeId, segmentNumber: 1, previousEndMarker: genesisHash(storeId), journal, firstPosition: 0 } };
 }
 
 describe('SealThread', () => {
@@ -63,12 +68,20 @@ describe('SealThread', () => {
     await thread.close();
   });
 
-  it('rejects with the error of a build that throws (commits that are not blocks)', async () => {
+  it('rejects with the CorruptionError of a journal that does not check, and builds the next one', async () => {
     const thread = new SealThread();
-    const { job } = journalOf(2);
-    const broken: SealJob = { ...job, commits: [{ offset: 0, length: 3 }] };
-    await expect(thread.build(broken)).rejects.toThrow(/not a valid block/);
-    await thread.close();
+    try {
+      const damaged = journalOf(4).job;
+      damaged.journal.writeUInt8(damaged.journal.readUInt8(JOURNAL_HEADER_BYTES + 40) ^ 0xff, JOURNAL_HEADER_BYTES + 40); // inside the first frame, which others follow
+      const error = await thread.build(damaged).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(CorruptionError);
+      expect(error).toMatchObject({ segment: 'journal/00000001.wal', offset: JOURNAL_HEADER_BYTES, reason: expect.stringMatching(/followed by a valid frame/) });
+      const elsewhere = journalOf(2).job;
+      await expect(thread.build({ ...elsewhere, firstPosition: 5 })).rejects.toMatchObject({ reason: 'journal changed under the writer' });
+      await expect(thread.build(journalOf(2).job)).resolves.toMatchObject({ eventCount: 3 });
+    } finally {
+      await thread.close();
+    }
   });
 });
 
@@ -114,5 +127,27 @@ describe('SegmentLog sealing through the thread', () => {
     const reopened = await SegmentLog.open({ directory, segmentSizeBytes: 1024, durability: 'none', readOnly: true, logger: silentLogger });
     expect(reopened.sealedSegments.length).toBe(log.sealedSegments.length);
     await reopened.close();
+  });
+
+  // The journal is read back and checked by whoever builds the segment: a journal damaged on disk
+  // after its frames were acknowledged stops the store with the damage named, on either path, and
+  // is not taken for a failure of the thread.
+  it.each(['worker', 'event-loop'] as const)('fails the store with the CorruptionError of a journal damaged before its seal (%s)', async (sealOn) => {
+    const directory = tempDirectory();
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+    const log = await SegmentLog.open({ directory, segmentSizeBytes: 2048, durability: 'none', readOnly: false, sealOn, logger });
+    for (let i = 0; i < 3; i++) await log.appendCommit([commitEvent(`s-${i}`, 0)]).durable;
+    const journalPath = new StoreLayout(directory).journalPath(1);
+    const damaged = readFileSync(journalPath);
+    damaged.writeUInt8(damaged.readUInt8(JOURNAL_HEADER_BYTES + 40) ^ 0xff, JOURNAL_HEADER_BYTES + 40);
+    writeFileSync(journalPath, damaged);
+    for (let i = 3; i < 12 && !log.failedWith; i++) await log.appendCommit([commitEvent(`s-${i}`, 0), commitEvent(`s-${i}`, 1)]).durable.catch(() => undefined);
+    await log.settle();
+    expect(log.failedWith).toBeInstanceOf(StoreFailedError);
+    expect((log.failedWith as StoreFailedError).cause).toMatchObject({ segment: 'journal/00000001.wal', offset: JOURNAL_HEADER_BYTES });
+    expect(log.sealedSegments).toHaveLength(0);
+    expect(warnings).toEqual([]);
+    await log.close();
   });
 });

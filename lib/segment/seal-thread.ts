@@ -1,21 +1,24 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BuiltSegment } from '../chain/link';
+import { CorruptionError } from '../errors/corruption.error';
 import { ownArrayBuffer, SealRequest, SealResponse } from './seal-worker';
 
-/** A segment to build: the journal's bytes and where its commit blocks are in them. */
+/** A segment to build: the full journal's bytes, checked (commitsToSeal) by whoever builds it. */
 export interface SealJob {
   storeId: Buffer;
   segmentNumber: number;
   previousEndMarker: Buffer;
   journal: Buffer;
-  commits: ReadonlyArray<{ offset: number; length: number }>;
+  /** Where the journal must start: its header is checked against it. */
+  firstPosition: number;
 }
 
 /**
  * Builds segments on a thread of their own: a 64 MiB segment takes about a second of hashing (a
- * Merkle leaf per event, the chain hash, the end marker), which on the event loop would hold up
- * the appends that go on while it seals. Started at the first seal, kept for the next, ended with
+ * Merkle leaf per event, the chain hash, the end marker) and ~150 ms of reading its journal back
+ * (every frame and commit checked), which on the event loop would hold up the appends that go on
+ * while it seals. A journal that does not check rejects with its CorruptionError. Started at the first seal, kept for the next, ended with
  * the log; unref'd, so it never keeps a process alive. The journal's bytes are handed over, not
  * copied: the caller must not use them afterwards.
  */
@@ -47,8 +50,7 @@ export class SealThread {
       segmentNumber: job.segmentNumber,
       previousEndMarker: job.previousEndMarker,
       journal,
-      commitOffsets: job.commits.map((commit) => commit.offset),
-      commitLengths: job.commits.map((commit) => commit.length),
+      firstPosition: job.firstPosition,
     };
     return new Promise<BuiltSegment>((resolve, reject) => {
       const done = () => {
@@ -58,6 +60,10 @@ export class SealThread {
       };
       const onMessage = (response: SealResponse) => {
         done();
+        if ('corruption' in response) {
+          const { segment, offset, reason } = response.corruption;
+          return reject(new CorruptionError(segment, offset, reason));
+        }
         const bytes = Buffer.from(response.bytes.buffer, response.bytes.byteOffset, response.bytes.byteLength);
         resolve({ bytes, endMarker: Buffer.from(response.endMarker), eventCount: response.eventCount });
       };

@@ -1,30 +1,37 @@
 import { parentPort } from 'node:worker_threads';
 import { buildSegment } from '../chain/link';
+import { CorruptionError } from '../errors/corruption.error';
+import { commitsToSeal } from './journal-scan';
+import { StoreLayout } from './store-layout';
 
-/** What the sealing thread is given: the journal's bytes and where its commit blocks are in them. */
+/** What the sealing thread is given: the full journal's bytes, and where it must start. */
 export interface SealRequest {
   storeId: Uint8Array;
   segmentNumber: number;
   previousEndMarker: Uint8Array;
   journal: Uint8Array;
-  commitOffsets: number[];
-  commitLengths: number[];
+  firstPosition: number;
 }
 
-export interface SealResponse {
-  bytes: Uint8Array;
-  endMarker: Uint8Array;
-  eventCount: number;
-}
+/** The built segment, or what is wrong with the journal. */
+export type SealResponse =
+  | { bytes: Uint8Array; endMarker: Uint8Array; eventCount: number }
+  | { corruption: { segment: string; offset: number; reason: string } };
 
 /**
- * The sealing thread's program (lib/segment/seal-thread.ts starts it): builds each segment it is
- * asked for with buildSegment — the same pure function the event loop runs otherwise — and hands
- * the bytes back without copying them.
+ * The sealing thread's program (lib/segment/seal-thread.ts starts it): checks each journal it is
+ * given and builds its segment with commitsToSeal and buildSegment — the same pure functions the
+ * event loop runs otherwise — and hands the bytes back without copying them.
  */
 parentPort?.on('message', (request: SealRequest) => {
   const journal = Buffer.from(request.journal.buffer, request.journal.byteOffset, request.journal.byteLength);
-  const commits = request.commitOffsets.map((offset, i) => journal.subarray(offset, offset + (request.commitLengths[i] as number)));
+  const found = commitsToSeal(journal, StoreLayout.journalName(request.segmentNumber), request.firstPosition);
+  if (found instanceof CorruptionError) {
+    const { segment, offset, reason } = found;
+    parentPort?.postMessage({ corruption: { segment, offset, reason } } satisfies SealResponse);
+    return;
+  }
+  const commits = found.map((commit) => journal.subarray(commit.offset, commit.offset + commit.length));
   const built = buildSegment({
     storeId: Buffer.from(request.storeId),
     segmentNumber: request.segmentNumber,

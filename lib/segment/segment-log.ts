@@ -7,12 +7,12 @@ import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
 import { StoreClosedError } from '../errors/store-closed.error';
 import { StoreFailedError } from '../errors/store-failed.error';
-import { decodeIndexBlock, decodeJournalHeader, decodeSegmentHeader, encodeCommitBlock, encodeJournalFrame, END_MARKER_BYTES, EventRecordParts } from '../format';
+import { decodeIndexBlock, decodeSegmentHeader, encodeCommitBlock, encodeJournalFrame, END_MARKER_BYTES, EventRecordParts } from '../format';
 import { FileSystem, NodeFileSystem } from './file-system';
 import { FollowedJournal, openFollowedJournal, readNewFrames } from './journal-follower';
 import { ChainTail, ReadJournal } from './journal-reader';
 import { Durability, JournalFile, JournalFlush } from './journal-file';
-import { scanJournal } from './journal-scan';
+import { commitsToSeal } from './journal-scan';
 import { StoreLock } from './lock';
 import { ChainstoreLogger, consoleLogger } from './logger';
 import { checkContiguous, listNumbered, recoverStore, SealedSegment } from './recovery';
@@ -456,14 +456,8 @@ export class SegmentLog {
   }
 
   private async readJournalToSeal(segmentNumber: number, path: string, firstPosition: number): Promise<SealJob> {
-    const name = StoreLayout.journalName(segmentNumber);
     const bytes = await this.fileSystem.readFile(path);
-    const header = decodeJournalHeader(bytes);
-    if (header instanceof FormatError) throw new CorruptionError(name, header.offset, header.reason);
-    const scan = scanJournal(bytes, header);
-    if (scan.kind === 'corrupt') throw new CorruptionError(name, scan.offset, scan.reason);
-    if (header.firstPosition !== firstPosition || scan.commits.length === 0) throw new CorruptionError(name, 0, 'journal changed under the writer');
-    return { storeId: this.storeId, segmentNumber, previousEndMarker: this.lastEndMarker, journal: bytes, commits: scan.commits };
+    return { storeId: this.storeId, segmentNumber, previousEndMarker: this.lastEndMarker, journal: bytes, firstPosition };
   }
 
   /**
@@ -477,6 +471,7 @@ export class SegmentLog {
     try {
       return await (this.sealThread ??= new SealThread()).build(job);
     } catch (error) {
+      if (error instanceof CorruptionError) throw error; // the journal, not the thread: the event loop would find the same
       this.logger.warn(`${StoreLayout.segmentName(job.segmentNumber)}: the sealing thread failed (${(error as Error).message}); sealing on the event loop`);
       return buildOnEventLoop(await readJournal());
     }
@@ -521,7 +516,9 @@ export class SegmentLog {
   }
 }
 
-function buildOnEventLoop(job: SealJob): Promise<BuiltSegment> {
-  const commits = job.commits.map((commit) => job.journal.subarray(commit.offset, commit.offset + commit.length));
+async function buildOnEventLoop(job: SealJob): Promise<BuiltSegment> {
+  const found = commitsToSeal(job.journal, StoreLayout.journalName(job.segmentNumber), job.firstPosition);
+  if (found instanceof CorruptionError) throw found;
+  const commits = found.map((commit) => job.journal.subarray(commit.offset, commit.offset + commit.length));
   return runCooperatively(buildSegmentSteps({ storeId: job.storeId, segmentNumber: job.segmentNumber, previousEndMarker: job.previousEndMarker, commits }));
 }
