@@ -31,6 +31,10 @@ describe('bytes', () => {
   it('tells zero ranges and aligns up', () => {
     expect(isZero(Buffer.from([1, 0, 0]), 1, 3)).toBe(true);
     expect(isZero(Buffer.from([0, 0, 1]), 0, 3)).toBe(false);
+    // Ranges of several of the 64 KiB stretches it compares at a time, with one byte set near the end.
+    const large = Buffer.alloc(200_000);
+    large[150_001] = 1;
+    expect([isZero(large, 0, 150_001), isZero(large, 0, 150_002), isZero(large, 150_001, 150_002), isZero(large, 150_002, 200_000)]).toEqual([true, false, false, true]);
     expect([alignUp(0, 8), alignUp(1, 8), alignUp(8, 8), alignUp(9, 8)]).toEqual([0, 8, 8, 16]);
   });
 });

@@ -11,7 +11,7 @@ import { decodeIndexBlock, decodeSegmentHeader, encodeCommitBlock, encodeJournal
 import { FileSystem, NodeFileSystem } from './file-system';
 import { FollowedJournal, openFollowedJournal, readNewFrames } from './journal-follower';
 import { ChainTail, ReadJournal } from './journal-reader';
-import { Durability, JournalFile, JournalFlush } from './journal-file';
+import { Durability, JournalFile, JournalFlush, SpareJournal } from './journal-file';
 import { commitsToSeal } from './journal-scan';
 import { StoreLock } from './lock';
 import { ChainstoreLogger, consoleLogger } from './logger';
@@ -35,6 +35,13 @@ export interface SegmentLogOptions {
    * @default 'worker', or 'event-loop' when a `fileSystem` is given (the fault-injection tests')
    */
   sealOn?: 'worker' | 'event-loop';
+  /**
+   * Whether the next journal's file is made ahead of time, zero-filled and synced, in the
+   * background (JournalFile.prepareSpare), so that no commit waits for zeros to be written ahead of
+   * its frame. Costs a segment's size of disk. Off for tests that replay file-system calls exactly.
+   * @default true, or false when a `fileSystem` is given
+   */
+  spareJournals?: boolean;
   fileSystem?: FileSystem;
   logger?: ChainstoreLogger;
 }
@@ -106,6 +113,8 @@ export class SegmentLog {
   private refreshing: Promise<number> | undefined;
   /** Started at the first seal built on a thread; ended at close. */
   private sealThread: SealThread | undefined;
+  /** The next journal's file, being made or made (spareJournals); taken by the next rotation only once made. */
+  private spare: { made: boolean; file: SpareJournal | undefined; making: Promise<void> } | undefined;
 
   private constructor(
     private readonly fileSystem: FileSystem,
@@ -167,6 +176,7 @@ export class SegmentLog {
       await log.openForWriting(recovered.journals, recovered.segments.length + 1, recovered.tail.nextPosition);
     } catch (error) {
       await log.sealThread?.close();
+      await log.discardSpare();
       throw error;
     }
     return log;
@@ -184,6 +194,7 @@ export class SegmentLog {
     const { durability, journalFlush, segmentSizeBytes } = this.options;
     this.journal = await JournalFile.reopen(this.fileSystem, last.path, last.header, last.validEnd, durability, journalFlush ?? 'blocking', segmentSizeBytes);
     if (this.journal.dataBytes >= segmentSizeBytes) await this.rotate();
+    this.prepareSpare();
   }
 
   /** Accepts one commit: assigns its positions and time now, resolves `durable` after its fdatasync. */
@@ -291,6 +302,7 @@ export class SegmentLog {
     try {
       await this.settle();
       await this.journal?.close();
+      await this.discardSpare();
     } finally {
       this.journal = undefined;
       await this.sealThread?.close();
@@ -432,15 +444,49 @@ export class SegmentLog {
       .catch((error) => this.fail('seal', error));
   }
 
-  private createJournal(segmentNumber: number, firstPosition: number): Promise<JournalFile> {
-    return JournalFile.create(
+  private async createJournal(segmentNumber: number, firstPosition: number): Promise<JournalFile> {
+    const journal = await JournalFile.create(
       this.fileSystem,
       this.layout.journalDirectory,
       { storeId: this.storeId, segmentNumber, firstPosition },
       this.options.durability,
       this.options.journalFlush ?? 'blocking',
       this.options.segmentSizeBytes,
+      this.takeSpare(),
     );
+    this.prepareSpare();
+    return journal;
+  }
+
+  /** Starts making the next journal's file in the background, unless one is made or being made. */
+  private prepareSpare(): void {
+    if (this.spare || !(this.options.spareJournals ?? this.options.fileSystem === undefined)) return;
+    const { fileSystem, layout, options } = this;
+    const spare: NonNullable<SegmentLog['spare']> = { made: false, file: undefined, making: Promise.resolve() };
+    // A spare that could not be made (its fsync failed, the disk is full) holds no commit: it is
+    // dropped, and the next journal is made the usual way, where any such failure stops the store.
+    spare.making = JournalFile.prepareSpare(fileSystem, layout.journalDirectory, options.segmentSizeBytes, options.durability).then((file) => {
+      spare.made = true;
+      spare.file = file;
+    });
+    this.spare = spare;
+  }
+
+  /** The spare, if it is made: a rotation never waits for one. */
+  private takeSpare(): SpareJournal | undefined {
+    if (!this.spare?.made) return undefined;
+    const file = this.spare.file;
+    this.spare = undefined;
+    return file;
+  }
+
+  /** At close: waits for a spare being made, and removes it (a reopen would remove it anyway). */
+  private async discardSpare(): Promise<void> {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (!spare) return;
+    await spare.making;
+    if (spare.file) await this.fileSystem.unlink(spare.file.path).catch(() => undefined);
   }
 
   /** Seals a full journal into its segment, publishes it, then retires the journal (DESIGN §3 rule 4). */

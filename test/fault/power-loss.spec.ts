@@ -77,6 +77,7 @@ describe('power loss at any step: acknowledged means durable', () => {
    */
   it.each([
     ['journal-fdatasync', 'the fdatasync of the journal (*.wal) before an append is acknowledged'],
+    ['journal-create-fsync', "the fsync of a new journal's file (*.wal.tmp, a spare or not) once its header is written, before it is renamed into place"],
     ['segment-fsync', 'the fsync of the temporary segment (*.edb.tmp) before it is published'],
     ['directory-fsync', 'every directory fsync (journal creation, segment publication, journal retirement)'],
   ] as const)('catches the removal of %s: %s', async (mutation, _description) => {

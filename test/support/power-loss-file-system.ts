@@ -33,7 +33,7 @@ export const SECTOR_BYTES = 512;
 
 
 /** A test-only switch that removes one flush from the engine, to prove the simulator catches it. */
-export type FlushMutation = 'journal-fdatasync' | 'segment-fsync' | 'directory-fsync';
+export type FlushMutation = 'journal-fdatasync' | 'journal-create-fsync' | 'segment-fsync' | 'directory-fsync';
 
 export type FaultOperation =
   | 'open'
@@ -527,6 +527,7 @@ export class PowerLossFileSystem implements FileSystem {
     const file = this.file(fd);
     this.enter('fsync', file.path, '', file.inode);
     if (this.options.mutation === 'segment-fsync' && file.path.endsWith('.edb.tmp')) return;
+    if (this.options.mutation === 'journal-create-fsync' && file.path.endsWith('.wal.tmp')) return;
     this.sync(file.inode);
   }
 

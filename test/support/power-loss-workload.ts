@@ -29,6 +29,8 @@ export interface SeedShape {
   throughEventStore: boolean;
   /** Where the journal's fdatasync runs: both modes must keep every acknowledged commit. */
   journalFlush: JournalFlush;
+  /** SegmentLog only: next journals made ahead of time in the background (spareJournals). */
+  spareJournals: boolean;
 }
 
 /** Each seed draws a small workload: CI-sized, yet it groups commits, rotates and seals. */
@@ -40,6 +42,7 @@ export function shapeOf(random: () => number): SeedShape {
     segmentSizeBytes: random() < 0.7 ? 1024 : 2048,
     throughEventStore: random() < 0.25,
     journalFlush: random() < 0.5 ? 'blocking' : 'thread-pool',
+    spareJournals: random() < 0.5,
   };
 }
 
@@ -68,7 +71,7 @@ export async function openWriter(fileSystem: FileSystem, shape: SeedShape, nextP
       close: () => store.close(),
     };
   }
-  const log = await SegmentLog.open(options);
+  const log = await SegmentLog.open({ ...options, spareJournals: shape.spareJournals });
   return {
     append(streamId, events) {
       const pending = log.appendCommit(
