@@ -1,6 +1,6 @@
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
-import { BODY_OFFSET, decodeCommitBlockHeader, END_MARKER_BYTES } from '../format';
+import { BODY_OFFSET, decodeCommitBlockHeader, END_MARKER_BYTES, parentHashOf } from '../format';
 import { HashFunctions, nodeHashes } from './hash-functions';
 import { layoutSegment } from './link';
 import { SegmentExpectation, ValidSegment } from './validate-segment';
@@ -21,7 +21,7 @@ export function verifySegmentContents(
   for (let cursor = BODY_OFFSET; cursor < valid.header.indexOffset; ) {
     const header = decodeCommitBlockHeader(bytes, cursor, valid.header.indexOffset);
     if (header instanceof FormatError) return new CorruptionError(expect.name, cursor + header.offset, header.reason);
-    if (!header.parentHash.equals(parentHash)) {
+    if (!parentHashOf(bytes, cursor).equals(parentHash)) {
       return new CorruptionError(expect.name, cursor + 32, 'parent hash is not the hash of the previous commit');
     }
     const block = bytes.subarray(cursor, cursor + header.blockLength);

@@ -7,6 +7,7 @@ import {
   COMMIT_BLOCK_HEADER_BYTES,
   CommitBlockHeader,
   decodeCommitBlockHeader,
+  parentHashOf,
   decodeCommitEvents,
   encodeCommitBlock,
   EncodeCommitInput,
@@ -81,8 +82,8 @@ describe('commit block', () => {
           eventCount: input.events.length,
           firstPosition: input.firstPosition,
           recordedAtMs: input.recordedAtMs,
-          parentHash: Buffer.from(input.parentHash),
         });
+        expect(parentHashOf(block)).toEqual(Buffer.from(input.parentHash));
         decoded.events.forEach((record, i) => {
           const original = input.events[i];
           expect(record.position).toBe(input.firstPosition + i);

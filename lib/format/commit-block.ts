@@ -18,12 +18,17 @@ import { EventRecord, eventRecordFromLayout, eventRecordLength, EventRecordLayou
 export const COMMIT_BLOCK_HEADER_BYTES = 4 + 4 + 4 + 4 + 8 + 8 + 32;
 export const PARENT_HASH_BYTES = 32;
 
+/** A decoded commit header. Its parent hash is read with parentHashOf, by the few that need it: a view per commit is garbage for a replay. */
 export interface CommitBlockHeader {
   blockLength: number;
   eventCount: number;
   firstPosition: number;
   recordedAtMs: number;
-  parentHash: Buffer;
+}
+
+/** The parent hash of the block at `offset` (a view of its bytes). */
+export function parentHashOf(bytes: Buffer, offset = 0): Buffer {
+  return bytes.subarray(offset + 32, offset + 32 + PARENT_HASH_BYTES);
 }
 
 export interface EncodeCommitInput {
@@ -67,8 +72,7 @@ export function decodeCommitBlockHeader(bytes: Buffer, offset: number, end: numb
   const recordedAtMs = readU64(bytes, offset + 24);
   if (eventCount === 0) return fail(offset + 8, 'a commit holds no event');
   if (firstPosition < 0 || recordedAtMs < 0) return fail(offset + 16, 'a u64 field is above 2^53');
-  const parentHash = bytes.subarray(offset + 32, offset + 64);
-  return { blockLength, eventCount, firstPosition, recordedAtMs, parentHash };
+  return { blockLength, eventCount, firstPosition, recordedAtMs };
 }
 
 /** Decodes the block's events and checks they fill it exactly, with dense positions and its recordedAt. */

@@ -104,7 +104,7 @@ async function readCheckedJournal(
 
 /** Appends the commit's events to `events`; a CorruptionError when they do not fill its block exactly. */
 function addEvents(events: JournalEvents, name: string, commit: JournalCommit, block: Buffer): CorruptionError | undefined {
-  const header = { blockLength: commit.length, eventCount: commit.eventCount, firstPosition: commit.firstPosition, recordedAtMs: commit.recordedAtMs, parentHash: block.subarray(32, 64) };
+  const header = { blockLength: commit.length, eventCount: commit.eventCount, firstPosition: commit.firstPosition, recordedAtMs: commit.recordedAtMs };
   const added = mapCommitEvents(block, 0, header, (bytes, record) => {
     const streamIdStart = record.offset + EVENT_RECORD_HEADER_BYTES;
     events.streamIds.push(bytes.toString('utf8', streamIdStart, streamIdStart + record.streamIdLength));

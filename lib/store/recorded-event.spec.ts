@@ -26,7 +26,7 @@ function roundTrip(events: Array<{ streamId: string; type: string; id: Buffer }>
     })),
   });
   const known = knownStreamId === undefined ? undefined : { text: knownStreamId, bytes: Buffer.from(knownStreamId) };
-  const header = { blockLength: block.length, eventCount: events.length, firstPosition: 7, recordedAtMs: 1_700_000_000_000, parentHash: Buffer.alloc(32) };
+  const header = { blockLength: block.length, eventCount: events.length, firstPosition: 7, recordedAtMs: 1_700_000_000_000 };
   const decoded = mapCommitEvents(block, 0, header, (bytes: Buffer, layout: EventRecordLayout) => recordedEventFromLayout(bytes, layout, 'test', 0, known));
   if (decoded instanceof FormatError) throw decoded;
   return decoded;
