@@ -1,4 +1,10 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
+import { silentLogger } from '../segment';
+import { SPARE_JOURNAL_FILE } from '../segment/journal-file';
+import { StoreCore } from './store-core';
 import { DEFAULT_MAX_EVENT_SIZE_BYTES, DEFAULT_SEGMENT_SIZE_BYTES, resolveOptions } from './options';
 
 describe('resolveOptions', () => {
@@ -18,6 +24,7 @@ describe('resolveOptions', () => {
     ['durability', { directory: '/store', durability: 'sometimes' }],
     ['journalFlush', { directory: '/store', journalFlush: 'worker' }],
     ['readOnly', { directory: '/store', readOnly: 'yes' }],
+    ['spareJournals', { directory: '/store', spareJournals: 'no' }],
     ['segmentSizeBytes', { directory: '/store', segmentSizeBytes: 100 }],
     ['maxEventSizeBytes', { directory: '/store', maxEventSizeBytes: 1.5 }],
   ])('refuses a bad %s with InvalidOptionsError naming it', (option, options) => {
@@ -28,5 +35,20 @@ describe('resolveOptions', () => {
 
   it('keeps journalFlush thread-pool when asked', () => {
     expect(resolveOptions({ directory: '/store', journalFlush: 'thread-pool' }).journalFlush).toBe('thread-pool');
+  });
+
+  it('passes spareJournals to the engine: a store makes its next journal ahead of time unless told not to', async () => {
+    for (const spareJournals of [undefined, false]) {
+      const directory = mkdtempSync(join(tmpdir(), 'options-'));
+      try {
+        const core = await StoreCore.open({ directory, logger: silentLogger, ...(spareJournals === undefined ? {} : { spareJournals }) });
+        await core.append('s', [{ type: 'T', data: {} }]);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect({ spareJournals, made: existsSync(join(directory, 'journal', SPARE_JOURNAL_FILE)) }).toEqual({ spareJournals, made: spareJournals === undefined });
+        await core.close();
+      } finally {
+        rmSync(directory, { recursive: true, force: true });
+      }
+    }
   });
 });

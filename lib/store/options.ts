@@ -25,6 +25,13 @@ export interface EventStoreOptions {
    * application. Durability is the same either way. @default 'blocking'
    */
   journalFlush?: JournalFlush;
+  /**
+   * Make the next journal's file ahead of time, zero-filled and synced in the background, so that
+   * no commit waits for zeros to be written ahead of its frame (faster sustained appends, no
+   * latency spike every 4 MiB). Costs a segment's size of disk while the store is open.
+   * @default true (false when a `fileSystem` is given)
+   */
+  spareJournals?: boolean;
   /** Open without the lock: serve reads, refuse appends. @default false */
   readOnly?: boolean;
   /** Largest encoded event (data, metadata, type, stream id and header). @default 16777216 (16 MiB) */
@@ -40,6 +47,8 @@ export interface ResolvedOptions {
   segmentSizeBytes: number;
   durability: Durability;
   journalFlush: JournalFlush;
+  /** Undefined: the engine's default (on, unless a `fileSystem` is given). */
+  spareJournals?: boolean;
   readOnly: boolean;
   maxEventSizeBytes: number;
   logger: ChainstoreLogger;
@@ -68,11 +77,13 @@ export function resolveOptions(options: EventStoreOptions): ResolvedOptions {
     throw new InvalidOptionsError('journalFlush', `must be 'blocking' or 'thread-pool', not ${JSON.stringify(journalFlush)}`);
   }
   if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') throw new InvalidOptionsError('readOnly', 'must be a boolean');
+  if (options.spareJournals !== undefined && typeof options.spareJournals !== 'boolean') throw new InvalidOptionsError('spareJournals', 'must be a boolean');
   return {
     directory: options.directory,
     segmentSizeBytes,
     durability,
     journalFlush,
+    spareJournals: options.spareJournals,
     readOnly: options.readOnly ?? false,
     maxEventSizeBytes,
     logger: options.logger ?? consoleLogger,
