@@ -167,11 +167,28 @@ function noProgress(offset: number): Error {
 /** Reads exactly `length` bytes at `position`, or fewer when the file ends first. */
 export async function readFully(fileSystem: FileSystem, fd: number, length: number, position: number): Promise<Buffer> {
   const buffer = Buffer.allocUnsafe(length);
+  const filled = await readFullyInto(fileSystem, fd, buffer, length, position);
+  return filled === length ? buffer : buffer.subarray(0, filled);
+}
+
+/** Reads `length` bytes at `position` into the start of `buffer`, looping over short reads; returns how many (fewer only where the file ends). */
+export async function readFullyInto(fileSystem: FileSystem, fd: number, buffer: Buffer, length: number, position: number): Promise<number> {
   let filled = 0;
   while (filled < length) {
     const count = await fileSystem.read(fd, buffer, filled, length - filled, position + filled);
     if (count === 0) break;
     filled += count;
   }
-  return filled === length ? buffer : buffer.subarray(0, filled);
+  return filled;
+}
+
+/** readFullyInto through the synchronous call. */
+export function readFullyIntoSync(fileSystem: FileSystem, fd: number, buffer: Buffer, length: number, position: number): number {
+  let filled = 0;
+  while (filled < length) {
+    const count = fileSystem.readSync(fd, buffer, filled, length - filled, position + filled);
+    if (count === 0) break;
+    filled += count;
+  }
+  return filled;
 }

@@ -2,7 +2,7 @@ import { nodeHashes } from '../chain/hash-functions';
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
 import { decodeJournalHeader, EVENT_RECORD_HEADER_BYTES, JOURNAL_HEADER_BYTES, JournalHeader, mapCommitEvents } from '../format';
-import { FileSystem, readFully } from './file-system';
+import { FileSystem, readFully, readFullyIntoSync } from './file-system';
 import { JournalBytes, JournalCommit, scanJournal } from './journal-scan';
 import { StoreLayout } from './store-layout';
 
@@ -178,13 +178,7 @@ class FileWindow implements JournalBytes {
   private fill(offset: number, length: number): void {
     if (this.buffer.length < length || this.buffer.length === 0) this.buffer = Buffer.allocUnsafeSlow(Math.max(length, Math.min(READ_WINDOW_BYTES, this.fileBytes)));
     const wanted = Math.min(this.buffer.length, this.fileBytes - offset);
-    let filled = 0;
-    while (filled < wanted) {
-      const count = this.fileSystem.readSync(this.fd, this.buffer, filled, wanted - filled, offset + filled);
-      if (count === 0) break;
-      filled += count;
-    }
     this.start = offset;
-    this.end = offset + filled;
+    this.end = offset + readFullyIntoSync(this.fileSystem, this.fd, this.buffer, wanted, offset);
   }
 }

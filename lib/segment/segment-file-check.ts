@@ -4,7 +4,7 @@ import { nodeHashes } from '../chain/hash-functions';
 import { checkSegmentHeader, checkSegmentStructure, SegmentExpectation, validateSegment, ValidSegment } from '../chain/validate-segment';
 import { CorruptionError } from '../errors/corruption.error';
 import { BODY_OFFSET, CHAIN_HASH_BYTES, CHAIN_HASH_OFFSET, END_MARKER_BYTES, SegmentHeader, SegmentIndex } from '../format';
-import { FileSystem, NodeFileSystem, readFully } from './file-system';
+import { FileSystem, NodeFileSystem, readFully, readFullyInto } from './file-system';
 import { HashWorkers, SegmentDigests, SliceReader } from './hash-workers';
 
 /** Bytes hashed per read: what checking a segment holds of it at once, besides its index. */
@@ -202,13 +202,7 @@ async function hashOnMainThread(read: SliceReader, check: PlannedCheck): Promise
 async function readInto(fileSystem: FileSystem, path: string, buffer: Buffer, position: number): Promise<Buffer> {
   const fd = await fileSystem.open(path, 'r');
   try {
-    let filled = 0;
-    while (filled < buffer.length) {
-      const count = await fileSystem.read(fd, buffer, filled, buffer.length - filled, position + filled);
-      if (count === 0) break;
-      filled += count;
-    }
-    return buffer.subarray(0, filled);
+    return buffer.subarray(0, await readFullyInto(fileSystem, fd, buffer, buffer.length, position));
   } finally {
     await fileSystem.close(fd);
   }

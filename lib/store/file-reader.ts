@@ -1,4 +1,4 @@
-import { FileSystem } from '../segment';
+import { FileSystem, readFullyIntoSync } from '../segment';
 
 /**
  * Synchronous positional reads for the store's readers, one cached descriptor per file. A journal
@@ -22,14 +22,7 @@ export class FileReader {
 
   /** Reads up to `length` bytes at `position` into the start of `buffer`; returns how many (fewer at the end of the file). */
   readInto(path: string, position: number, buffer: Buffer, length: number): number {
-    const fd = this.descriptor(path);
-    let filled = 0;
-    while (filled < length) {
-      const count = this.fileSystem.readSync(fd, buffer, filled, length - filled, position + filled);
-      if (count === 0) break;
-      filled += count;
-    }
-    return filled;
+    return readFullyIntoSync(this.fileSystem, this.descriptor(path), buffer, length, position);
   }
 
   forget(path: string): void {

@@ -64,17 +64,6 @@ function nameOf(file: FileRef): string {
   return typeof file === 'string' ? file : StoreLayout.partName(file);
 }
 
-type PlainEventConstructor = new (
-  id: string,
-  streamId: string,
-  version: number,
-  position: number,
-  type: string,
-  data: unknown,
-  metadata: Record<string, unknown>,
-  recordedAt: Date,
-) => RecordedEvent;
-
 /**
  * Makes the RecordedEvents of a replay with `new`, not with an object literal: V8 tracks the objects
  * of a literal by where they were made and, when the first ones it sees all survive a collection
@@ -82,7 +71,7 @@ type PlainEventConstructor = new (
  * then ran at half speed, in about half the runs, collecting its whole heap over and over. What `new`
  * makes here is still a plain object: the prototype is Object.prototype, as a literal's.
  */
-const PlainEvent = function (
+function plainEvent(
   this: RecordedEvent,
   id: string,
   streamId: string,
@@ -92,7 +81,7 @@ const PlainEvent = function (
   data: unknown,
   metadata: Record<string, unknown>,
   recordedAt: Date,
-) {
+): void {
   this.id = id;
   this.streamId = streamId;
   this.version = version;
@@ -101,8 +90,9 @@ const PlainEvent = function (
   this.data = data;
   this.metadata = metadata;
   this.recordedAt = recordedAt;
-} as unknown as PlainEventConstructor;
-PlainEvent.prototype = Object.prototype;
+}
+plainEvent.prototype = Object.prototype;
+const PlainEvent = plainEvent as unknown as new (...fields: Parameters<typeof plainEvent>) => RecordedEvent;
 
 /**
  * The public shape straight from the bytes of a checked record (no EventRecord and no views in
