@@ -72,9 +72,9 @@ export class JournalFile {
     const header: JournalHeader = { ...identity, salt: randomBytes(SALT_BYTES) };
     const path = join(journalDirectory, journalFileName(identity.segmentNumber));
     const preallocateBytes = preallocationFor(segmentSizeBytes);
-    const initial = spare ? encodeJournalHeader(header) : Buffer.alloc(JOURNAL_HEADER_BYTES + preallocateBytes);
-    if (!spare) encodeJournalHeader(header).copy(initial, 0);
-    const tmpPath = spare ? spare.path : `${path}.tmp`;
+    const headerBytes = encodeJournalHeader(header);
+    const initial = spare ? headerBytes : Buffer.concat([headerBytes, Buffer.alloc(preallocateBytes)]);
+    const tmpPath = spare?.path ?? `${path}.tmp`;
     const tmpFd = await fileSystem.open(tmpPath, spare ? 'r+' : 'wx');
     try {
       await writeFully(fileSystem, tmpFd, initial, 0);
@@ -85,7 +85,7 @@ export class JournalFile {
     await fileSystem.rename(tmpPath, path);
     if (durability === 'fsync') await fileSystem.syncDirectory(journalDirectory);
     const fd = await fileSystem.open(path, 'r+');
-    return new JournalFile(fileSystem, path, fd, header, durability, flush, preallocateBytes, JOURNAL_HEADER_BYTES, spare ? spare.fileBytes : initial.length);
+    return new JournalFile(fileSystem, path, fd, header, durability, flush, preallocateBytes, JOURNAL_HEADER_BYTES, spare?.fileBytes ?? initial.length);
   }
 
   /**

@@ -191,10 +191,15 @@ export class SegmentLog {
       this.journal = await this.createJournal(nextSegmentNumber, nextPosition);
       return;
     }
-    const { durability, journalFlush, segmentSizeBytes } = this.options;
-    this.journal = await JournalFile.reopen(this.fileSystem, last.path, last.header, last.validEnd, durability, journalFlush ?? 'blocking', segmentSizeBytes);
+    const { durability, segmentSizeBytes } = this.options;
+    this.journal = await JournalFile.reopen(this.fileSystem, last.path, last.header, last.validEnd, durability, this.journalFlush, segmentSizeBytes);
     if (this.journal.dataBytes >= segmentSizeBytes) await this.rotate();
     this.prepareSpare();
+  }
+
+  /** Where the journal's fdatasync runs (SegmentLogOptions.journalFlush, with its default). */
+  private get journalFlush(): JournalFlush {
+    return this.options.journalFlush ?? 'blocking';
   }
 
   /** Accepts one commit: assigns its positions and time now, resolves `durable` after its fdatasync. */
@@ -450,7 +455,7 @@ export class SegmentLog {
       this.layout.journalDirectory,
       { storeId: this.storeId, segmentNumber, firstPosition },
       this.options.durability,
-      this.options.journalFlush ?? 'blocking',
+      this.journalFlush,
       this.options.segmentSizeBytes,
       this.takeSpare(),
     );

@@ -65,8 +65,11 @@ export class StreamTable {
     this.addJournalEvents(streamId, version, segmentNumber, [offset]);
   }
 
-  /** Records durable events of a journal: consecutive versions of one stream, at these file offsets. */
-  addJournalEvents(streamId: string, firstVersion: number, segmentNumber: number, offsets: readonly number[]): void {
+  /**
+   * Records durable events of a journal: consecutive versions of one stream, at these file offsets.
+   * Keeps `offsets` (callers hand over an array of their own) rather than copying it.
+   */
+  addJournalEvents(streamId: string, firstVersion: number, segmentNumber: number, offsets: number[]): void {
     // No segment search here: a journal event is the newest of its stream, so the state's versions
     // are right without the sealed chunks, which resolve() finds when the stream is read.
     let state = this.states.get(streamId);
@@ -74,7 +77,7 @@ export class StreamTable {
     const chunks = (state.journal ??= []);
     const last = chunks[chunks.length - 1];
     if (last && last.segmentNumber === segmentNumber) for (const offset of offsets) last.offsets.push(offset);
-    else chunks.push({ segmentNumber, firstVersion, offsets: [...offsets] });
+    else chunks.push({ segmentNumber, firstVersion, offsets });
     let streams = this.journalStreams.get(segmentNumber);
     if (!streams) this.journalStreams.set(segmentNumber, (streams = new Set()));
     streams.add(state);
