@@ -8,6 +8,7 @@ import {
   decodeIndexBlock,
   decodeSegmentHeader,
   END_MARKER_BYTES,
+  parentHashOf,
   SEGMENT_OVERHEAD_BYTES,
   SegmentHeader,
   SegmentIndex,
@@ -59,7 +60,7 @@ export function validateSegment(
   if (!hashes.sha512([expect.previousEndMarker, body]).equals(chainHash)) {
     return corrupt(CHAIN_HASH_OFFSET, 'chain hash does not link this segment to the previous one');
   }
-  const structure = checkSegmentStructure(header, bytes.subarray(BODY_OFFSET + 32, BODY_OFFSET + 64), bytes.subarray(header.indexOffset, endMarkerOffset), expect);
+  const structure = checkSegmentStructure(header, parentHashOf(bytes, BODY_OFFSET), bytes.subarray(header.indexOffset, endMarkerOffset), expect);
   if (structure instanceof CorruptionError) return structure;
   return { header, index: structure, endMarker: Buffer.from(endMarker) };
 }

@@ -1,7 +1,7 @@
 import { nodeHashes } from '../chain/hash-functions';
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
-import { decodeJournalHeader, EVENT_RECORD_HEADER_BYTES, JOURNAL_HEADER_BYTES, JournalHeader, mapCommitEvents } from '../format';
+import { decodeJournalHeader, EVENT_RECORD_HEADER_BYTES, JOURNAL_HEADER_BYTES, JournalHeader, mapCommitEvents, parentHashOf } from '../format';
 import { FileSystem, readFully, readFullyIntoSync } from './file-system';
 import { JournalBytes, JournalCommit, scanJournal } from './journal-scan';
 import { StoreLayout } from './store-layout';
@@ -129,7 +129,7 @@ class CommitLinks {
 
   /** Takes the next commit; the CorruptionError when it does not continue the chain. */
   add(commit: JournalCommit, block: Buffer): CorruptionError | undefined {
-    if (!block.subarray(32, 64).equals(this.lastCommitHash)) {
+    if (!parentHashOf(block).equals(this.lastCommitHash)) {
       return new CorruptionError(this.name, commit.offset + 32, 'parent hash is not the hash of the previous commit');
     }
     if (commit.recordedAtMs < this.lastRecordedAtMs) return new CorruptionError(this.name, commit.offset + 24, 'recordedAt goes back in time');

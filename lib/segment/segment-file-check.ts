@@ -3,7 +3,7 @@ import { genesisHash } from '../chain/genesis';
 import { nodeHashes } from '../chain/hash-functions';
 import { checkSegmentHeader, checkSegmentStructure, SegmentExpectation, validateSegment, ValidSegment } from '../chain/validate-segment';
 import { CorruptionError } from '../errors/corruption.error';
-import { BODY_OFFSET, CHAIN_HASH_BYTES, CHAIN_HASH_OFFSET, END_MARKER_BYTES, SegmentHeader, SegmentIndex } from '../format';
+import { BODY_OFFSET, CHAIN_HASH_BYTES, CHAIN_HASH_OFFSET, END_MARKER_BYTES, parentHashOf, SegmentHeader, SegmentIndex } from '../format';
 import { FileSystem, NodeFileSystem, readFully, readFullyInto } from './file-system';
 import { HashWorkers, SegmentDigests, SliceReader } from './hash-workers';
 
@@ -108,7 +108,7 @@ async function checkIndexes(fileSystem: FileSystem, planned: PlannedCheck[]): Pr
     const indexLength = Math.max(0, check.size - END_MARKER_BYTES - check.header.indexOffset);
     if (indexBuffer.length < indexLength) indexBuffer = Buffer.allocUnsafeSlow(indexLength);
     const indexBytes = await readInto(fileSystem, check.file.path, indexBuffer.subarray(0, indexLength), check.header.indexOffset);
-    indexes.push(checkSegmentStructure(check.header, check.head.subarray(BODY_OFFSET + 32, BODY_OFFSET + 64), indexBytes, check.expect));
+    indexes.push(checkSegmentStructure(check.header, parentHashOf(check.head, BODY_OFFSET), indexBytes, check.expect));
   }
   return indexes;
 }
