@@ -1,6 +1,6 @@
 import { FormatError } from '../errors/format.error';
 import { checksum, readU64, writeU64 } from './bytes';
-import { EventRecord, eventRecordFromLayout, eventRecordLength, EventRecordLayout, EventRecordParts, readEventRecordLayout, writeEventRecordAt } from './event-record';
+import { EventRecord, eventRecordFromLayout, eventRecordLength, EventRecordLayout, EventRecordParts, readEventRecordLayout, scratchEventRecordLayout, writeEventRecordAt } from './event-record';
 
 /**
  * One atomic append: the unit that the journal makes durable and a sealed segment keeps verbatim.
@@ -80,9 +80,13 @@ export function decodeCommitEvents(bytes: Buffer, offset: number, header: Commit
   return mapCommitEvents(bytes, offset, header, eventRecordFromLayout);
 }
 
+/** The layout mapCommitEvents hands to `build`, filled again for every event (a replay reads millions). */
+const buildLayout = scratchEventRecordLayout();
+
 /**
  * Checks the block's events as decodeCommitEvents does and gives each one's layout to `build`:
- * readers that want another shape than EventRecord make it straight from the bytes.
+ * readers that want another shape than EventRecord make it straight from the bytes. The layout is
+ * filled again for the next event: `build` reads it and must not keep it.
  */
 export function mapCommitEvents<T>(
   bytes: Buffer,
@@ -94,7 +98,7 @@ export function mapCommitEvents<T>(
   const events: T[] = [];
   let cursor = offset + COMMIT_BLOCK_HEADER_BYTES;
   while (cursor < end) {
-    const layout = readEventRecordLayout(bytes, cursor, end);
+    const layout = readEventRecordLayout(bytes, cursor, end, buildLayout);
     if (layout instanceof FormatError) return new FormatError('commit block', cursor - offset + layout.offset, layout.reason);
     if (layout.position !== header.firstPosition + events.length || layout.recordedAtMs !== header.recordedAtMs) {
       return new FormatError('commit block', cursor - offset, 'event position or recordedAt disagrees with its commit');

@@ -101,8 +101,16 @@ export interface EventRecordLayout {
   metadataLength: number;
 }
 
-/** Checks the record that starts at `offset` and must end at or before `end`; says where its fields are. */
-export function readEventRecordLayout(bytes: Buffer, offset: number, end: number): EventRecordLayout | FormatError {
+/** A layout to fill again and again (readEventRecordLayout's `into`): no object made per record read. */
+export function scratchEventRecordLayout(): EventRecordLayout {
+  return { offset: 0, recordLength: 0, position: 0, version: 0, recordedAtMs: 0, streamIdLength: 0, typeLength: 0, dataLength: 0, metadataLength: 0 };
+}
+
+/**
+ * Checks the record that starts at `offset` and must end at or before `end`; says where its fields
+ * are, in `into` when given (overwritten: the caller is done with what it held) or in a new object.
+ */
+export function readEventRecordLayout(bytes: Buffer, offset: number, end: number, into?: EventRecordLayout): EventRecordLayout | FormatError {
   const fail = (at: number, reason: string) => new FormatError('event record', at - offset, reason);
   if (end - offset < EVENT_RECORD_HEADER_BYTES) return fail(offset, 'shorter than an event header');
   const recordLength = bytes.readUInt32LE(offset);
@@ -119,7 +127,17 @@ export function readEventRecordLayout(bytes: Buffer, offset: number, end: number
   const version = readU64(bytes, offset + 16);
   const recordedAtMs = readU64(bytes, offset + 24);
   if (position < 0 || version < 0 || recordedAtMs < 0) return fail(offset + 8, 'a u64 field is above 2^53');
-  return { offset, recordLength, position, version, recordedAtMs, streamIdLength, typeLength, dataLength, metadataLength };
+  if (into === undefined) return { offset, recordLength, position, version, recordedAtMs, streamIdLength, typeLength, dataLength, metadataLength };
+  into.offset = offset;
+  into.recordLength = recordLength;
+  into.position = position;
+  into.version = version;
+  into.recordedAtMs = recordedAtMs;
+  into.streamIdLength = streamIdLength;
+  into.typeLength = typeLength;
+  into.dataLength = dataLength;
+  into.metadataLength = metadataLength;
+  return into;
 }
 
 /** The record's fields as values: strings decoded, byte fields as views into `bytes` (not copies). */

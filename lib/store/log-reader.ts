@@ -1,6 +1,6 @@
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
-import { decodeCommitBlockHeader, EVENT_RECORD_HEADER_BYTES, EventRecord, eventRecordFromLayout, EventRecordLayout, mapCommitEvents, readEventRecordLayout } from '../format';
+import { decodeCommitBlockHeader, EVENT_RECORD_HEADER_BYTES, EventRecord, eventRecordFromLayout, EventRecordLayout, mapCommitEvents, readEventRecordLayout, scratchEventRecordLayout } from '../format';
 import { StoreLayout } from '../segment';
 import { FileReader } from './file-reader';
 import { LogPart, LogParts } from './log-parts';
@@ -10,7 +10,14 @@ import { EventFilter, RecordedEvent } from './types';
 
 /** Bytes read from disk per chunk: bounds what a reader holds in memory at once. */
 export const READ_CHUNK_BYTES = 256 * 1024;
-const RECORD_PROBE_BYTES = 4096;
+/**
+ * Bytes read for a record whose neighbours are not being read (a stream's events scattered through
+ * the log): most records fit, and a read of one page costs less than one of two. Reads that keep
+ * landing just past the window double it, up to the reader's scratch: a stream appended in bursts
+ * is read a run of records at a time.
+ */
+const RECORD_PROBE_BYTES = 1024;
+const MAX_PROBE_BYTES = 64 * 1024;
 
 /**
  * The bytes last read around a record, reused when the next record is inside them: file bytes
@@ -21,9 +28,13 @@ interface ReadWindow {
   start: number;
   end: number;
   bytes: Buffer;
+  /** What the next read of this window asks for. */
+  probeBytes: number;
+  /** The last record's layout: filled again for each record (a read allocates no layout per event). */
+  layout: EventRecordLayout;
 }
 
-const emptyWindow = (): ReadWindow => ({ path: '', start: 0, end: 0, bytes: Buffer.alloc(0) });
+const emptyWindow = (): ReadWindow => ({ path: '', start: 0, end: 0, bytes: Buffer.alloc(0), probeBytes: RECORD_PROBE_BYTES, layout: scratchEventRecordLayout() });
 
 export interface Chunk {
   events: RecordedEvent[];
@@ -37,7 +48,7 @@ export class LogReader {
    * Where single records are read: reused, so that a stream read does not allocate a buffer per
    * event. A record read here is a view of it, valid until the next read: callers convert first.
    */
-  private readonly scratch = Buffer.allocUnsafeSlow(64 * 1024);
+  private readonly scratch = Buffer.allocUnsafeSlow(MAX_PROBE_BYTES);
 
   constructor(
     private readonly parts: LogParts,
@@ -130,19 +141,26 @@ export class LogReader {
   private readLayout(location: EventLocation, window: ReadWindow): EventRecordLayout {
     const path = this.pathOf(location);
     if (window.path !== path || location.offset < window.start || location.offset + EVENT_RECORD_HEADER_BYTES > window.end) {
-      this.fillWindow(window, path, location.offset, RECORD_PROBE_BYTES);
+      this.fillWindow(window, path, location.offset, this.nextProbeBytes(window, path, location.offset));
     }
     let relative = location.offset - window.start;
     const length = window.end - location.offset >= 4 ? window.bytes.readUInt32LE(relative) : 0;
     if (location.offset + length > window.end) {
-      this.fillWindow(window, path, location.offset, Math.max(length, RECORD_PROBE_BYTES));
+      this.fillWindow(window, path, location.offset, Math.max(length, this.nextProbeBytes(window, path, location.offset)));
       relative = 0;
     }
-    const layout = readEventRecordLayout(window.bytes, relative, window.end - window.start);
+    const layout = readEventRecordLayout(window.bytes, relative, window.end - window.start, window.layout);
     if (layout instanceof FormatError) {
       throw new CorruptionError(StoreLayout.partName(location), location.offset + layout.offset, layout.reason);
     }
     return layout;
+  }
+
+  /** Doubles the window's reads while records keep following it closely; back to one probe otherwise. */
+  private nextProbeBytes(window: ReadWindow, path: string, offset: number): number {
+    const following = window.path === path && offset >= window.start && offset - window.end < window.probeBytes;
+    window.probeBytes = following ? Math.min(2 * window.probeBytes, MAX_PROBE_BYTES) : RECORD_PROBE_BYTES;
+    return window.probeBytes;
   }
 
   /** Reads `length` bytes at `offset` into the window (its scratch, with no view made per read, unless larger). */
