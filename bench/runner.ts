@@ -5,9 +5,10 @@
  * - tasks run in child processes: every workload repetition is a fresh `node` process that runs one
  *   task (`{ module, kind, ... }`, dispatched to `TASKS[kind]` of bench/<module>.ts) and prints one
  *   `RESULT {json}` line;
- * - the children run plain JavaScript: bench/ and lib/ are compiled once per run with @swc/core into
- *   the run's temp directory (a child that loaded bench/register.js would keep @swc/core's native
- *   module resident, ~45–100 MB of RSS that the memory figures would count); bare imports resolve
+ * - the children run plain JavaScript, compiled once per run into the run's temp directory: lib/ by
+ *   TypeScript with the package's own compiler options (the code users run from dist/), bench/ with
+ *   @swc/core (a child that loaded bench/register.js would keep @swc/core's native module
+ *   resident, ~45–100 MB of RSS that the memory figures would count); bare imports resolve
  *   through NODE_PATH (the root's node_modules), the benchmark's own dependencies through
  *   `requireBench` (bench/node_modules);
  * - repetitions are interleaved (repetition 1 of every workload, then repetition 2, …) so that a
@@ -332,13 +333,29 @@ function gitCommit(libRevision: string | undefined): string {
 const loads = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 /**
- * Compiles bench/*.ts and lib/**.ts (not specs) with @swc/core into `out`; returns the child entry.
- * With `libRevision`, lib/ is taken from that git commit (`git show REV:lib/…`) instead of the work tree.
+ * The compiler options of the published package (tsconfig.build.json), as one file at a time is
+ * compiled: what `npm run build` emits into dist/. swc's CommonJS differs where it matters here:
+ * its re-exports (lib/format/index.ts and the like) are getters that cost ~3% of a replay.
+ */
+function packageCompilerOptions(repo: string): import('typescript').CompilerOptions {
+  const ts = require('typescript') as typeof import('typescript');
+  const configPath = join(repo, 'tsconfig.build.json');
+  const config = ts.parseJsonConfigFileContent(ts.readConfigFile(configPath, ts.sys.readFile).config, ts.sys, repo, undefined, configPath);
+  return { ...config.options, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, declaration: false, sourceMap: false, inlineSourceMap: true };
+}
+
+/**
+ * Compiles lib/**.ts with TypeScript and bench/*.ts with @swc/core (not specs) into `out`; returns
+ * the child entry. With `libRevision`, lib/ is taken from that git commit (`git show REV:lib/…`)
+ * instead of the work tree.
  */
 function compileForChildren(out: string, libRevision: string | undefined): string {
   const { transformSync } = require('@swc/core') as typeof import('@swc/core');
   const { swcOptions } = require('./register.js') as { swcOptions: import('@swc/core').Options };
+  const ts = require('typescript') as typeof import('typescript');
   const repo = resolve(__dirname, '..');
+  const libOptions = packageCompilerOptions(repo);
+  const libDirectory = join(repo, 'lib');
   const files: string[] = [];
   const sources = new Map<string, string>();
   if (libRevision) {
@@ -362,7 +379,8 @@ function compileForChildren(out: string, libRevision: string | undefined): strin
   // The seeded PRNG the fixtures are drawn from is the tests' (one mulberry32 for the project).
   files.push(join(repo, 'test', 'support', 'seeded-random.ts'));
   for (const file of files) {
-    const { code } = transformSync(sources.get(file) ?? fs.readFileSync(file, 'utf8'), { ...swcOptions, filename: file });
+    const source = sources.get(file) ?? fs.readFileSync(file, 'utf8');
+    const code = file.startsWith(libDirectory + '/') ? ts.transpileModule(source, { compilerOptions: libOptions, fileName: file }).outputText : transformSync(source, { ...swcOptions, filename: file }).code;
     const target = join(out, file.slice(repo.length + 1)).replace(/\.ts$/, '.js');
     fs.mkdirSync(join(target, '..'), { recursive: true });
     fs.writeFileSync(target, code);
