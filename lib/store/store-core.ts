@@ -222,8 +222,7 @@ export class StoreCore {
     const part = new JournalPart(segmentNumber, journal.path, journal.header.firstPosition);
     this.parts.parts.push(part);
     for (const commit of journal.commits) part.add(commit);
-    const { streamIds, versions, recordOffsets } = journal.events;
-    for (let i = 0; i < streamIds.length; i++) this.streams.addJournalEvent(streamIds[i] as string, versions[i] as number, segmentNumber, recordOffsets[i] as number);
+    this.streams.addRecoveredJournal(segmentNumber, journal.events);
   }
 
   private onDurable(commits: readonly DurableCommit[]): void {

@@ -1,4 +1,6 @@
 import { findStream, SegmentIndex } from '../format';
+import { JournalEvents } from '../segment';
+import { findRecoveredRun, indexRecoveredJournal, RecoveredJournal } from './recovered-journal';
 
 /** Consecutive versions of one stream still in a journal: file offsets of their records. */
 interface JournalChunk {
@@ -43,9 +45,10 @@ class StreamState {
 
 /**
  * Every stream's version and where its durable events are. Nothing per stream is built at open:
- * each segment's index block lists its streams sorted by id, so a stream is found by binary search
- * the first time it is read or appended to, and its state is kept from then on. Journal commits
- * are added as they become durable; when a journal is sealed its chunks give way to the segment.
+ * each segment's index block lists its streams sorted by id, and so does the index made of each
+ * journal found at open (recovered-journal.ts), so a stream is found by binary search the first
+ * time it is read or appended to, and its state is kept from then on. Journal commits are added as
+ * they become durable; when a journal is sealed its chunks give way to the segment.
  */
 export class StreamTable {
   private readonly states = new Map<string, StreamState>();
@@ -53,11 +56,21 @@ export class StreamTable {
   private readonly indexes = new Map<number, SegmentIndex>();
   /** Streams with journal chunks, by journal: the states to update when that journal is sealed. */
   private readonly journalStreams = new Map<number, Set<StreamState>>();
+  /** Journals found at open and not sealed since, oldest first: searched when a stream's state is made. */
+  private recovered: RecoveredJournal[] = [];
 
   addSealedSegment(segmentNumber: number, index: SegmentIndex): void {
     if (this.indexes.has(segmentNumber)) return;
     this.segments.push({ segmentNumber, index });
     this.indexes.set(segmentNumber, index);
+  }
+
+  /**
+   * A journal found at open, with every event in it: indexed by stream, taken into a stream's state
+   * when the stream is first used. Call before any stream is used (StoreCore does so at open).
+   */
+  addRecoveredJournal(segmentNumber: number, events: JournalEvents): void {
+    this.recovered.push(indexRecoveredJournal(segmentNumber, events));
   }
 
   /** Records a durable event of a journal. */
@@ -73,7 +86,7 @@ export class StreamTable {
     // No segment search here: a journal event is the newest of its stream, so the state's versions
     // are right without the sealed chunks, which resolve() finds when the stream is read.
     let state = this.states.get(streamId);
-    if (!state) this.states.set(streamId, (state = new StreamState()));
+    if (!state) this.states.set(streamId, (state = this.newState(streamId)));
     const chunks = (state.journal ??= []);
     const last = chunks[chunks.length - 1];
     if (last && last.segmentNumber === segmentNumber) for (const offset of offsets) last.offsets.push(offset);
@@ -97,6 +110,7 @@ export class StreamTable {
    */
   replaceJournal(segmentNumber: number, index: SegmentIndex): void {
     this.addSealedSegment(segmentNumber, index);
+    this.recovered = this.recovered.filter((journal) => journal.segmentNumber !== segmentNumber);
     for (const state of this.journalStreams.get(segmentNumber) ?? []) {
       const rest = (state.journal ?? []).filter((chunk) => chunk.segmentNumber !== segmentNumber);
       state.journal = rest.length > 0 ? rest : undefined;
@@ -157,7 +171,7 @@ export class StreamTable {
   private resolve(streamId: string, create: boolean): StreamState | undefined {
     let state = this.states.get(streamId);
     if (state && state.sealedThrough === this.segments.length) return state;
-    const fresh = state ?? new StreamState();
+    const fresh = state ?? this.newState(streamId);
     const id = Buffer.from(streamId, 'utf8');
     for (; fresh.sealedThrough < this.segments.length; fresh.sealedThrough++) {
       const { segmentNumber, index } = this.segments[fresh.sealedThrough] as { segmentNumber: number; index: SegmentIndex };
@@ -168,9 +182,25 @@ export class StreamTable {
     }
     fresh.acceptedVersion = Math.max(fresh.acceptedVersion, fresh.durableVersion);
     if (state) return state;
-    if (!create && fresh.sealed.length === 0) return undefined;
+    if (!create && fresh.sealed.length === 0 && fresh.journal === undefined) return undefined;
     this.states.set(streamId, fresh);
     return fresh;
+  }
+
+  /** A stream's first state: its chunks in the journals found at open, if any (the sealed ones come from resolve()). */
+  private newState(streamId: string): StreamState {
+    const state = new StreamState();
+    for (const journal of this.recovered) {
+      const run = findRecoveredRun(journal, streamId);
+      if (!run) continue;
+      (state.journal ??= []).push({ segmentNumber: journal.segmentNumber, firstVersion: run.firstVersion, offsets: run.offsets });
+      let streams = this.journalStreams.get(journal.segmentNumber);
+      if (!streams) this.journalStreams.set(journal.segmentNumber, (streams = new Set()));
+      streams.add(state);
+      state.journalLastVersion = run.firstVersion + run.offsets.length - 1;
+    }
+    state.acceptedVersion = state.journalLastVersion;
+    return state;
   }
 }
 
