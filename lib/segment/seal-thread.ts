@@ -1,7 +1,7 @@
-import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BuiltSegment } from '../chain/link';
 import { CorruptionError } from '../errors/corruption.error';
+import { askWorker, startLibWorker } from './lib-worker';
 import { ownArrayBuffer, SealRequest, SealResponse } from './seal-worker';
 
 /** A segment to build: the full journal's bytes, checked (commitsToSeal) by whoever builds it. */
@@ -52,44 +52,23 @@ export class SealThread {
       journal,
       firstPosition: job.firstPosition,
     };
-    return new Promise<BuiltSegment>((resolve, reject) => {
-      const done = () => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-      };
-      const onMessage = (response: SealResponse) => {
-        done();
+    return askWorker<SealResponse>(worker, 'the sealing thread', request, [journal.buffer as ArrayBuffer]).then(
+      (response) => {
         if ('corruption' in response) {
           const { segment, offset, reason } = response.corruption;
-          return reject(new CorruptionError(segment, offset, reason));
+          throw new CorruptionError(segment, offset, reason);
         }
         const bytes = Buffer.from(response.bytes.buffer, response.bytes.byteOffset, response.bytes.byteLength);
-        resolve({ bytes, endMarker: Buffer.from(response.endMarker), eventCount: response.eventCount });
-      };
-      const onError = (error: Error) => {
-        done();
+        return { bytes, endMarker: Buffer.from(response.endMarker), eventCount: response.eventCount };
+      },
+      (error: unknown) => {
         this.worker = undefined;
-        reject(error);
-      };
-      const onExit = (code: number) => onError(new Error(`the sealing thread exited (code ${code}) before it answered`));
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-      worker.postMessage(request, [journal.buffer as ArrayBuffer]);
-    });
+        throw error;
+      },
+    );
   }
 }
 
-/**
- * The worker runs seal-worker next to this file: the compiled .js in the package; from the
- * TypeScript sources (this repository's tests) it is compiled on load by @swc-node/register.
- */
 function startSealWorker(): Worker {
-  const extension = extname(__filename);
-  const file = join(__dirname, `seal-worker${extension}`);
-  const execArgv = extension === '.ts' ? ['--require', require.resolve('@swc-node/register')] : [];
-  const worker = new Worker(file, { execArgv });
-  worker.unref();
-  return worker;
+  return startLibWorker('seal-worker');
 }

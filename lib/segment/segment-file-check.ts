@@ -12,7 +12,7 @@ const SLICE_BYTES = 4 * 1024 * 1024;
 /** Header, chain hash, and the first commit's header up to its parent hash. */
 const HEAD_BYTES = BODY_OFFSET + 64;
 /** Below this many bytes of segments, starting worker threads costs more than it saves. */
-const PARALLEL_FROM_BYTES = 64 * 1024 * 1024;
+export const PARALLEL_FROM_BYTES = 64 * 1024 * 1024;
 
 export interface SegmentFile {
   segmentNumber: number;
@@ -24,7 +24,8 @@ export interface SegmentFile {
 /** 'auto': worker threads when there are cores to spare and enough bytes to hash. */
 export type HashParallelism = 'auto' | 'workers' | 'main-thread';
 
-interface PlannedCheck {
+/** A segment whose header continues the chain: what the headers before it say it must be. */
+export interface PlannedCheck {
   file: SegmentFile;
   size: number;
   head: Buffer;
@@ -114,7 +115,7 @@ async function checkIndexes(fileSystem: FileSystem, planned: PlannedCheck[]): Pr
 }
 
 /** Phase 1: stops at the first header that does not continue the chain, and returns its error. */
-async function planChecks(fileSystem: FileSystem, files: readonly SegmentFile[], storeId: Buffer): Promise<{ planned: PlannedCheck[]; headerError?: CorruptionError }> {
+export async function planChecks(fileSystem: FileSystem, files: readonly SegmentFile[], storeId: Buffer): Promise<{ planned: PlannedCheck[]; headerError?: CorruptionError }> {
   const genesis = genesisHash(storeId);
   const planned: PlannedCheck[] = [];
   let expect: Omit<SegmentExpectation, 'name' | 'segmentNumber'> = { storeId, firstPosition: 0, previousEndMarker: genesis, previousCommitHash: genesis, previousRecordedAtMs: 0 };

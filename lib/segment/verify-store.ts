@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { genesisHash } from '../chain/genesis';
 import { validateSegment } from '../chain/validate-segment';
 import { verifySegmentContents } from '../chain/verify-segment-contents';
@@ -6,7 +8,10 @@ import { FileSystem, NodeFileSystem } from './file-system';
 import { ChainTail, readJournal } from './journal-reader';
 import { checkContiguous, findStoreId, listNumbered } from './recovery';
 import { ChainHead } from './segment-log';
+import { HashParallelism, PARALLEL_FROM_BYTES, planChecks, PlannedCheck } from './segment-file-check';
 import { StoreLayout } from './store-layout';
+import { askWorker, startLibWorker } from './lib-worker';
+import { VerifyRequest, VerifyResponse } from './verify-worker';
 
 export interface VerifyProgress {
   segmentsDone: number;
@@ -29,12 +34,23 @@ export interface VerifyReport {
 export interface VerifyOptions {
   onProgress?: (progress: VerifyProgress) => void;
   fileSystem?: FileSystem;
+  /**
+   * Where segments are verified. 'auto': on a worker thread per core, each reading its segments
+   * itself, when there are cores to spare, enough bytes, and the process's own file system;
+   * otherwise on the event loop, one after the other (any injected FileSystem gets every read).
+   * @default 'auto'
+   */
+  parallelism?: HashParallelism;
 }
 
 /**
  * Re-validates the whole chain from genesis, writing nothing and taking no lock: every segment as a
  * link (chain hash, end marker) and in depth (commit parent hashes, index, counts, Merkle root),
- * then the journals. Throws the first break as a CorruptionError: which file, which offset, which check.
+ * then the journals. Throws the first break as a CorruptionError: which file, which offset, which
+ * check. Segments are verified in parallel where worth it (`parallelism`): each against what the
+ * headers before it claim, chained to the previous file's stored end marker, which that file's
+ * own check holds to its bytes; the verdicts are taken in chain order, so the first break named is
+ * the one a check of one segment after the other names.
  */
 export async function verifyStore(directory: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const fileSystem = options.fileSystem ?? new NodeFileSystem();
@@ -47,24 +63,12 @@ export async function verifyStore(directory: string, options: VerifyOptions = {}
   if (storeId === undefined) throw new CorruptionError('.', 0, `no store in ${directory}: no segment and no journal`);
   const sizes = await Promise.all(segmentNumbers.map((n) => fileSystem.sizeOf(layout.segmentPath(n))));
   const progress: VerifyProgress = { segmentsDone: 0, segmentsTotal: segmentNumbers.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0) };
-  const genesis = genesisHash(storeId);
-  let previousEndMarker = genesis;
-  let tail: ChainTail = { nextPosition: 0, lastCommitHash: genesis, lastRecordedAtMs: 0 };
-  let segment = 0;
-  for (const segmentNumber of segmentNumbers) {
-    const bytes = await fileSystem.readFile(layout.segmentPath(segmentNumber));
-    const expect = { name: StoreLayout.segmentName(segmentNumber), storeId, segmentNumber, firstPosition: tail.nextPosition, previousEndMarker, previousCommitHash: tail.lastCommitHash, previousRecordedAtMs: tail.lastRecordedAtMs };
-    const valid = validateSegment(bytes, expect);
-    if (valid instanceof CorruptionError) throw valid;
-    const deep = verifySegmentContents(bytes, valid, expect);
-    if (deep) throw deep;
-    previousEndMarker = valid.endMarker;
-    tail = { nextPosition: valid.header.firstPosition + valid.header.eventCount, lastCommitHash: valid.header.lastCommitHash, lastRecordedAtMs: valid.header.lastRecordedAtMs };
-    segment = segmentNumber;
-    progress.segmentsDone++;
-    progress.bytesDone += bytes.length;
-    options.onProgress?.({ ...progress });
-  }
+  const parallelism = options.parallelism ?? 'auto';
+  const onThreads =
+    fileSystem instanceof NodeFileSystem && (parallelism === 'workers' || (parallelism === 'auto' && availableParallelism() > 1 && progress.bytesTotal >= PARALLEL_FROM_BYTES));
+  const walk: SegmentWalk = { fileSystem, layout, segmentNumbers, storeId, progress, onProgress: options.onProgress };
+  const verified = onThreads ? await verifySegmentsOnThreads(walk) : await verifySegmentsInTurn(walk);
+  let { tail, segment } = verified;
   let tornBytes = 0;
   let bytes = progress.bytesTotal;
   for (const journalNumber of journalNumbers) {
@@ -83,4 +87,96 @@ export async function verifyStore(directory: string, options: VerifyOptions = {}
     tornBytes,
     head: { position: tail.nextPosition - 1, segment, hash: tail.lastCommitHash.toString('hex') },
   };
+}
+
+/** What either way of verifying the segments is given; `progress` is updated as segments pass, in chain order. */
+interface SegmentWalk {
+  fileSystem: FileSystem;
+  layout: StoreLayout;
+  segmentNumbers: number[];
+  storeId: Buffer;
+  progress: VerifyProgress;
+  onProgress: VerifyOptions['onProgress'];
+}
+
+/** The chain after the segments: what the journals must continue, and the last segment's number (0: none). */
+interface VerifiedSegments {
+  tail: ChainTail;
+  segment: number;
+}
+
+/** On the event loop, each segment read whole and checked in turn. */
+async function verifySegmentsInTurn({ fileSystem, layout, segmentNumbers, storeId, progress, onProgress }: SegmentWalk): Promise<VerifiedSegments> {
+  const genesis = genesisHash(storeId);
+  let previousEndMarker = genesis;
+  let tail: ChainTail = { nextPosition: 0, lastCommitHash: genesis, lastRecordedAtMs: 0 };
+  let segment = 0;
+  for (const segmentNumber of segmentNumbers) {
+    const bytes = await fileSystem.readFile(layout.segmentPath(segmentNumber));
+    const expect = { name: StoreLayout.segmentName(segmentNumber), storeId, segmentNumber, firstPosition: tail.nextPosition, previousEndMarker, previousCommitHash: tail.lastCommitHash, previousRecordedAtMs: tail.lastRecordedAtMs };
+    const valid = validateSegment(bytes, expect);
+    if (valid instanceof CorruptionError) throw valid;
+    const deep = verifySegmentContents(bytes, valid, expect);
+    if (deep) throw deep;
+    previousEndMarker = valid.endMarker;
+    tail = { nextPosition: valid.header.firstPosition + valid.header.eventCount, lastCommitHash: valid.header.lastCommitHash, lastRecordedAtMs: valid.header.lastRecordedAtMs };
+    segment = segmentNumber;
+    progress.segmentsDone++;
+    progress.bytesDone += bytes.length;
+    onProgress?.({ ...progress });
+  }
+  return { tail, segment };
+}
+
+/**
+ * On a worker thread per core (at most one per segment), each reading its segments itself: the
+ * headers are read first, in chain order, up to the first that does not continue the chain; the
+ * segments up to it are verified in parallel, and their verdicts taken in chain order.
+ */
+async function verifySegmentsOnThreads({ fileSystem, layout, segmentNumbers, storeId, progress, onProgress }: SegmentWalk): Promise<VerifiedSegments> {
+  const files = segmentNumbers.map((segmentNumber) => ({ segmentNumber, name: StoreLayout.segmentName(segmentNumber), path: layout.segmentPath(segmentNumber) }));
+  const { planned, headerError } = await planChecks(fileSystem, files, storeId);
+  const workers = Array.from({ length: Math.min(availableParallelism(), planned.length) }, () => startLibWorker('verify-worker'));
+  try {
+    const verdicts = verifyInParallel(workers, planned);
+    for (let i = 0; i < planned.length; i++) {
+      const verdict = await (verdicts[i] as Promise<VerifyResponse>);
+      if ('corruption' in verdict) throw new CorruptionError(verdict.corruption.segment, verdict.corruption.offset, verdict.corruption.reason);
+      if ('failed' in verdict) throw Object.assign(new Error(verdict.failed.message), { code: verdict.failed.code });
+      progress.segmentsDone++;
+      progress.bytesDone += verdict.bytes;
+      onProgress?.({ ...progress });
+    }
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+  if (headerError) throw headerError;
+  const last = planned[planned.length - 1];
+  if (!last) return { tail: { nextPosition: 0, lastCommitHash: genesisHash(storeId), lastRecordedAtMs: 0 }, segment: 0 };
+  const { header } = last;
+  return { tail: { nextPosition: header.firstPosition + header.eventCount, lastCommitHash: header.lastCommitHash, lastRecordedAtMs: header.lastRecordedAtMs }, segment: last.file.segmentNumber };
+}
+
+/** Each segment's verdict, in chain order; every worker takes the next segment when it is done with one. */
+function verifyInParallel(workers: Worker[], planned: PlannedCheck[]): Array<Promise<VerifyResponse>> {
+  const settlers: Array<(verdict: Promise<VerifyResponse>) => void> = [];
+  const verdicts = planned.map(() => new Promise<VerifyResponse>((resolve) => settlers.push(resolve)));
+  // Verdicts after the first break are not awaited, and their threads are terminated: not an error.
+  for (const verdict of verdicts) verdict.catch(() => undefined);
+  let next = 0;
+  const work = async (worker: Worker): Promise<void> => {
+    while (next < planned.length) {
+      const i = next++;
+      const verdict = askWorker<VerifyResponse>(worker, 'a verifying thread', requestFor(planned[i] as PlannedCheck));
+      (settlers[i] as (verdict: Promise<VerifyResponse>) => void)(verdict);
+      // A thread that failed has answered for no other segment: the rest wait for the others' turns.
+      if (!(await verdict.then(() => true, () => false))) return;
+    }
+  };
+  for (const worker of workers) void work(worker);
+  return verdicts;
+}
+
+function requestFor(check: PlannedCheck): VerifyRequest {
+  return { path: check.file.path, expect: check.expect };
 }

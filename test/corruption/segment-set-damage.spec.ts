@@ -157,8 +157,8 @@ describe('damage to the set of sealed segments', () => {
     expect(segmentsA[0]?.header.storeId.equals(segmentsB[0]?.header.storeId as Buffer)).toBe(false);
   });
 
-  test('CleanStoreVerifiesWithItsEventCountAndHead', async () => {
-    const report = await verifyStore(storeA);
+  test.each(['main-thread', 'workers'] as const)('CleanStoreVerifiesWithItsEventCountAndHead (%s)', async (parallelism) => {
+    const report = await verifyStore(storeA, { parallelism });
     expect(report).toMatchObject({ segments: 4, journals: 1, events: builtA.events, tornBytes: 0 });
     expect(report.storeId).toBe(segmentsA[0]?.header.storeId.toString('hex'));
     expect(report.head).toEqual(builtA.head);
@@ -198,9 +198,27 @@ describe('damage to the set of sealed segments', () => {
       expect(snapshotDirectory(damaged)).toEqual(before);
     });
 
-    test(`${damage.name}IsReportedByVerifyStore`, async () => {
-      expectNamed(await rejectionOf(verifyStore(damaged)));
+    // On worker threads the segments are checked in parallel: the verdicts are taken in chain order.
+    test.each(['main-thread', 'workers'] as const)(`${damage.name}IsReportedByVerifyStore (%s)`, async (parallelism) => {
+      const before = snapshotDirectory(damaged);
+      expectNamed(await rejectionOf(verifyStore(damaged, { parallelism })));
+      expect(snapshotDirectory(damaged)).toEqual(before);
     });
+  });
+
+  // A later header that breaks the chain is found before any segment's bytes are checked; an
+  // earlier segment whose bytes are damaged must still be the break named, by both ways of verifying.
+  test.each(['main-thread', 'workers'] as const)('verifyStore names a damaged segment before a later header that breaks the chain (%s)', async (parallelism) => {
+    const damaged = tempDirectory();
+    copyStore(storeA, damaged);
+    (damages.find((damage) => damage.name === 'SwappedMiddleSegments') as Damage).apply(damaged, segmentsA, segmentsB);
+    const first = Buffer.from(segmentFile(segmentsA, 1).bytes);
+    const commitByte = segmentFile(segmentsA, 1).header.indexOffset - 1;
+    first[commitByte] = (first[commitByte] as number) ^ 0x10;
+    replaceSegment(damaged, 1, first);
+    const error = (await rejectionOf(verifyStore(damaged, { parallelism }))) as CorruptionError;
+    expect(error).toBeInstanceOf(CorruptionError);
+    expect(error.segment).toBe(seg(1));
   });
 
   // The open journal is read while the segments are hashed, from the tail their headers claim: a

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { SegmentExpectation, validateSegment } from '../chain/validate-segment';
+import { verifySegmentContents } from '../chain/verify-segment-contents';
+import { CorruptionError } from '../errors/corruption.error';
+
+/** What a verifying thread is given: a segment file, and what the chain before it says it must be. */
+export interface VerifyRequest {
+  path: string;
+  expect: Omit<SegmentExpectation, 'storeId' | 'previousEndMarker' | 'previousCommitHash'> & {
+    storeId: Uint8Array;
+    previousEndMarker: Uint8Array;
+    previousCommitHash: Uint8Array;
+  };
+}
+
+/** Nothing wrong (the bytes read), what is wrong with the segment, or why it could not be read. */
+export type VerifyResponse =
+  | { bytes: number }
+  | { corruption: { segment: string; offset: number; reason: string } }
+  | { failed: { message: string; code: string | undefined } };
+
+/**
+ * A verifying thread's program (lib/segment/verify-store.ts starts them): reads a segment whole and
+ * runs on it validateSegment and verifySegmentContents, the checks verify() runs on the event loop
+ * otherwise, so that the segments of a store are verified in parallel.
+ */
+parentPort?.on('message', (request: VerifyRequest) => {
+  parentPort?.postMessage(verifyOne(request) satisfies VerifyResponse);
+});
+
+function verifyOne(request: VerifyRequest): VerifyResponse {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(request.path);
+  } catch (error) {
+    return { failed: { message: (error as Error).message, code: (error as NodeJS.ErrnoException).code } };
+  }
+  const expect: SegmentExpectation = {
+    ...request.expect,
+    storeId: Buffer.from(request.expect.storeId),
+    previousEndMarker: Buffer.from(request.expect.previousEndMarker),
+    previousCommitHash: Buffer.from(request.expect.previousCommitHash),
+  };
+  const valid = validateSegment(bytes, expect);
+  const damage = valid instanceof CorruptionError ? valid : verifySegmentContents(bytes, valid, expect);
+  if (damage) return { corruption: { segment: damage.segment, offset: damage.offset, reason: damage.reason } };
+  return { bytes: bytes.length };
+}
