@@ -13,6 +13,21 @@ export function readU64(bytes: Buffer, offset: number): number {
   return high * TWO_POW_32 + low;
 }
 
+/**
+ * A DataView of the buffer's bytes, for decoders that read many fields: `getUint32(at, true)`
+ * compiles to one load, where Buffer.readUInt32LE loads and checks each of the four bytes.
+ */
+export function viewOf(bytes: Buffer): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/** readU64 through a DataView: -1 above 2^53 - 1. The caller has checked that the 8 bytes are there. */
+export function viewU64(view: DataView, offset: number): number {
+  const high = view.getUint32(offset + 4, true);
+  if (high >= 0x20_0000) return -1;
+  return high * TWO_POW_32 + view.getUint32(offset, true);
+}
+
 export function writeU64(bytes: Buffer, offset: number, value: number): void {
   bytes.writeUInt32LE(value % TWO_POW_32, offset);
   bytes.writeUInt32LE(Math.floor(value / TWO_POW_32), offset + 4);

@@ -1,5 +1,5 @@
 import { FormatError } from '../errors/format.error';
-import { readU64, writeU64 } from './bytes';
+import { viewOf, viewU64, writeU64 } from './bytes';
 import { MAX_STREAM_ID_BYTES } from './event-record';
 
 /**
@@ -154,10 +154,11 @@ function decodeCommitTable(bytes: Buffer, commitCount: number): Pick<SegmentInde
   const commitOffsets = new Uint32Array(commitCount);
   const commitPositionDeltas = new Uint32Array(commitCount);
   const commitRecordedAtMs = new Float64Array(commitCount);
+  const view = viewOf(bytes);
   for (let i = 0, cursor = INDEX_HEADER_BYTES; i < commitCount; i++, cursor += INDEX_COMMIT_ENTRY_BYTES) {
-    commitOffsets[i] = bytes.readUInt32LE(cursor);
-    commitPositionDeltas[i] = bytes.readUInt32LE(cursor + 4);
-    const recordedAtMs = readU64(bytes, cursor + 8);
+    commitOffsets[i] = view.getUint32(cursor, true);
+    commitPositionDeltas[i] = view.getUint32(cursor + 4, true);
+    const recordedAtMs = viewU64(view, cursor + 8);
     if (recordedAtMs < 0) return new FormatError('index block', cursor + 8, 'recordedAt above 2^53');
     commitRecordedAtMs[i] = recordedAtMs;
   }
@@ -180,18 +181,19 @@ function decodeStreamTable(bytes: Buffer, start: number, streamCount: number, ev
   let idBytes = 0;
   let events = 0;
   let cursor = start;
+  const view = viewOf(bytes);
   for (let i = 0; i < streamCount; i++) {
     if (bytes.length - cursor < INDEX_STREAM_ENTRY_HEADER_BYTES) return fail(cursor, 'stream entry runs past the block');
-    const idLength = bytes.readUInt16LE(cursor);
-    const count = bytes.readUInt32LE(cursor + 4);
-    const firstVersion = readU64(bytes, cursor + 8);
+    const idLength = view.getUint16(cursor, true);
+    const count = view.getUint32(cursor + 4, true);
+    const firstVersion = viewU64(view, cursor + 8);
     if (idLength === 0 || idLength > MAX_STREAM_ID_BYTES) return fail(cursor, 'stream id length out of range');
     if (firstVersion < 0) return fail(cursor + 8, 'first version above 2^53');
     const idStart = cursor + INDEX_STREAM_ENTRY_HEADER_BYTES;
     const offsetsStart = idStart + idLength;
     if (count === 0 || count > (bytes.length - offsetsStart) / 4) return fail(cursor + 4, `stream event count ${count} out of range`);
     if (count > eventCount - events) return fail(12, `event count ${eventCount} does not match the indexed events`);
-    for (let j = 0; j < count; j++) eventOffsets[events + j] = bytes.readUInt32LE(offsetsStart + j * 4);
+    for (let j = 0; j < count; j++) eventOffsets[events + j] = view.getUint32(offsetsStart + j * 4, true);
     if (i > 0) {
       const previousStart = idStarts[i - 1] as number;
       const previousLength = (streamIdEnds[i - 1] as number) - (i > 1 ? (streamIdEnds[i - 2] as number) : 0);
