@@ -89,6 +89,12 @@ export async function verifyStore(directory: string, options: VerifyOptions = {}
   };
 }
 
+/**
+ * Most verifying threads at once, however many cores: each holds a whole segment and its commits
+ * (~100 MB for a 64 MiB segment of small events) while it checks it.
+ */
+const MAX_VERIFY_THREADS = 4;
+
 /** What either way of verifying the segments is given; `progress` is updated as segments pass, in chain order. */
 interface SegmentWalk {
   fileSystem: FileSystem;
@@ -129,14 +135,15 @@ async function verifySegmentsInTurn({ fileSystem, layout, segmentNumbers, storeI
 }
 
 /**
- * On a worker thread per core (at most one per segment), each reading its segments itself: the
- * headers are read first, in chain order, up to the first that does not continue the chain; the
- * segments up to it are verified in parallel, and their verdicts taken in chain order.
+ * On a worker thread per core (at most MAX_VERIFY_THREADS, and one per segment), each reading its
+ * segments itself: the headers are read first, in chain order, up to the first that does not
+ * continue the chain; the segments up to it are verified in parallel, and their verdicts taken in
+ * chain order.
  */
 async function verifySegmentsOnThreads({ fileSystem, layout, segmentNumbers, storeId, progress, onProgress }: SegmentWalk): Promise<VerifiedSegments> {
   const files = segmentNumbers.map((segmentNumber) => ({ segmentNumber, name: StoreLayout.segmentName(segmentNumber), path: layout.segmentPath(segmentNumber) }));
   const { planned, headerError } = await planChecks(fileSystem, files, storeId);
-  const workers = Array.from({ length: Math.min(availableParallelism(), planned.length) }, () => startLibWorker('verify-worker'));
+  const workers = Array.from({ length: Math.min(availableParallelism(), MAX_VERIFY_THREADS, planned.length) }, () => startLibWorker('verify-worker'));
   try {
     const verdicts = verifyInParallel(workers, planned);
     for (let i = 0; i < planned.length; i++) {
