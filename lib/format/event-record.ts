@@ -108,9 +108,9 @@ export function scratchEventRecordLayout(): EventRecordLayout {
 
 /**
  * Checks the record that starts at `offset` and must end at or before `end`; says where its fields
- * are, in `into` when given (overwritten: the caller is done with what it held) or in a new object.
+ * are, in `into` (overwritten: the caller is done with what it held; scratchEventRecordLayout).
  */
-export function readEventRecordLayout(bytes: Buffer, offset: number, end: number, into?: EventRecordLayout): EventRecordLayout | FormatError {
+export function readEventRecordLayout(bytes: Buffer, offset: number, end: number, into: EventRecordLayout): EventRecordLayout | FormatError {
   const fail = (at: number, reason: string) => new FormatError('event record', at - offset, reason);
   if (end - offset < EVENT_RECORD_HEADER_BYTES) return fail(offset, 'shorter than an event header');
   const recordLength = bytes.readUInt32LE(offset);
@@ -127,7 +127,6 @@ export function readEventRecordLayout(bytes: Buffer, offset: number, end: number
   const version = readU64(bytes, offset + 16);
   const recordedAtMs = readU64(bytes, offset + 24);
   if (position < 0 || version < 0 || recordedAtMs < 0) return fail(offset + 8, 'a u64 field is above 2^53');
-  if (into === undefined) return { offset, recordLength, position, version, recordedAtMs, streamIdLength, typeLength, dataLength, metadataLength };
   into.offset = offset;
   into.recordLength = recordLength;
   into.position = position;
@@ -152,8 +151,11 @@ export function eventRecordFromLayout(bytes: Buffer, layout: EventRecordLayout):
   return { position, version, recordedAtMs, id, streamId, type, data, metadata, recordLength };
 }
 
+/** decodeEventRecord's layout: eventRecordFromLayout copies what it needs out of it. */
+const decodeLayout = scratchEventRecordLayout();
+
 /** Decodes the record that starts at `offset` and must end at or before `end`. */
 export function decodeEventRecord(bytes: Buffer, offset: number, end: number): EventRecord | FormatError {
-  const layout = readEventRecordLayout(bytes, offset, end);
+  const layout = readEventRecordLayout(bytes, offset, end, decodeLayout);
   return layout instanceof FormatError ? layout : eventRecordFromLayout(bytes, layout);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { FormatError } from '../errors/format.error';
-import { COMMIT_BLOCK_HEADER_BYTES, encodeCommitBlock, EventRecordLayout, mapCommitEvents, readEventRecordLayout } from '../format';
+import { COMMIT_BLOCK_HEADER_BYTES, encodeCommitBlock, EventRecordLayout, mapCommitEvents, readEventRecordLayout, scratchEventRecordLayout } from '../format';
 import { recordedEventFromLayout, uuidFromBytes } from './recorded-event';
 
 /** The 8-4-4-4-12 form, made the plain way. */
@@ -71,6 +71,6 @@ describe('recordedEventFromLayout', () => {
   it('reads the layout the encoder wrote', () => {
     const [event] = roundTrip([{ streamId: 's', type: 'T', id: Buffer.alloc(16, 0xab) }]);
     expect(event).toMatchObject({ streamId: 's', type: 'T', version: 0, position: 7, data: { i: 0 }, metadata: {}, id: 'abababab-abab-abab-abab-abababababab' });
-    expect(readEventRecordLayout(Buffer.alloc(COMMIT_BLOCK_HEADER_BYTES), 0, 10)).toBeInstanceOf(FormatError);
+    expect(readEventRecordLayout(Buffer.alloc(COMMIT_BLOCK_HEADER_BYTES), 0, 10, scratchEventRecordLayout())).toBeInstanceOf(FormatError);
   });
 });
