@@ -1,5 +1,6 @@
 import { extname, join } from 'node:path';
 import { TransferListItem, Worker } from 'node:worker_threads';
+import { CorruptionError } from '../errors/corruption.error';
 
 /**
  * Starts a worker thread on one of this folder's programs (`seal-worker`, `verify-worker`): the
@@ -40,4 +41,17 @@ export function askWorker<Answer>(worker: Worker, what: string, message: unknown
     worker.on('exit', onExit);
     worker.postMessage(message, transfer);
   });
+}
+
+/** A CorruptionError as a worker posts it: an Error crosses threads without its fields. */
+export interface CorruptionReport {
+  corruption: { segment: string; offset: number; reason: string };
+}
+
+export function reportOf(error: CorruptionError): CorruptionReport {
+  return { corruption: { segment: error.segment, offset: error.offset, reason: error.reason } };
+}
+
+export function corruptionOf(report: CorruptionReport): CorruptionError {
+  return new CorruptionError(report.corruption.segment, report.corruption.offset, report.corruption.reason);
 }

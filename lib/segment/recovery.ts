@@ -133,8 +133,8 @@ function segmentFiles(layout: StoreLayout, segmentNumbers: number[]): SegmentFil
   return segmentNumbers.map((n) => segmentFile(layout, n));
 }
 
-/** The chain tail after the segment with this header: where the first journal must go on. */
-function tailAfter(header: SegmentHeader | undefined, storeId: Buffer): ChainTail {
+/** The chain tail after the segment with this header (none: genesis): where the first journal must go on. */
+export function tailAfter(header: SegmentHeader | undefined, storeId: Buffer): ChainTail {
   if (!header) return { nextPosition: 0, lastCommitHash: genesisHash(storeId), lastRecordedAtMs: 0 };
   return { nextPosition: header.firstPosition + header.eventCount, lastCommitHash: header.lastCommitHash, lastRecordedAtMs: header.lastRecordedAtMs };
 }

@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { BuiltSegment } from '../chain/link';
-import { CorruptionError } from '../errors/corruption.error';
-import { askWorker, startLibWorker } from './lib-worker';
+import { askWorker, corruptionOf, startLibWorker } from './lib-worker';
 import { ownArrayBuffer, SealRequest, SealResponse } from './seal-worker';
 
 /** A segment to build: the full journal's bytes, checked (commitsToSeal) by whoever builds it. */
@@ -54,10 +53,7 @@ export class SealThread {
     };
     return askWorker<SealResponse>(worker, 'the sealing thread', request, [journal.buffer as ArrayBuffer]).then(
       (response) => {
-        if ('corruption' in response) {
-          const { segment, offset, reason } = response.corruption;
-          throw new CorruptionError(segment, offset, reason);
-        }
+        if ('corruption' in response) throw corruptionOf(response);
         const bytes = Buffer.from(response.bytes.buffer, response.bytes.byteOffset, response.bytes.byteLength);
         return { bytes, endMarker: Buffer.from(response.endMarker), eventCount: response.eventCount };
       },

@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { buildSegment } from '../chain/link';
 import { CorruptionError } from '../errors/corruption.error';
 import { commitsToSeal } from './journal-scan';
+import { CorruptionReport, reportOf } from './lib-worker';
 import { StoreLayout } from './store-layout';
 
 /** What the sealing thread is given: the full journal's bytes, and where it must start. */
@@ -16,7 +17,7 @@ export interface SealRequest {
 /** The built segment, or what is wrong with the journal. */
 export type SealResponse =
   | { bytes: Uint8Array; endMarker: Uint8Array; eventCount: number }
-  | { corruption: { segment: string; offset: number; reason: string } };
+  | CorruptionReport;
 
 /**
  * The sealing thread's program (lib/segment/seal-thread.ts starts it): checks each journal it is
@@ -27,8 +28,7 @@ parentPort?.on('message', (request: SealRequest) => {
   const journal = Buffer.from(request.journal.buffer, request.journal.byteOffset, request.journal.byteLength);
   const found = commitsToSeal(journal, StoreLayout.journalName(request.segmentNumber), request.firstPosition);
   if (found instanceof CorruptionError) {
-    const { segment, offset, reason } = found;
-    parentPort?.postMessage({ corruption: { segment, offset, reason } } satisfies SealResponse);
+    parentPort?.postMessage(reportOf(found) satisfies SealResponse);
     return;
   }
   const commits = found.map((commit) => journal.subarray(commit.offset, commit.offset + commit.length));

@@ -6,11 +6,11 @@ import { verifySegmentContents } from '../chain/verify-segment-contents';
 import { CorruptionError } from '../errors/corruption.error';
 import { FileSystem, NodeFileSystem } from './file-system';
 import { ChainTail, readJournal } from './journal-reader';
-import { checkContiguous, findStoreId, listNumbered } from './recovery';
+import { checkContiguous, findStoreId, listNumbered, tailAfter } from './recovery';
 import { ChainHead } from './segment-log';
 import { HashParallelism, PARALLEL_FROM_BYTES, planChecks, PlannedCheck } from './segment-file-check';
 import { StoreLayout } from './store-layout';
-import { askWorker, startLibWorker } from './lib-worker';
+import { askWorker, corruptionOf, startLibWorker } from './lib-worker';
 import { VerifyRequest, VerifyResponse } from './verify-worker';
 
 export interface VerifyProgress {
@@ -113,9 +113,8 @@ interface VerifiedSegments {
 
 /** On the event loop, each segment read whole and checked in turn. */
 async function verifySegmentsInTurn({ fileSystem, layout, segmentNumbers, storeId, progress, onProgress }: SegmentWalk): Promise<VerifiedSegments> {
-  const genesis = genesisHash(storeId);
-  let previousEndMarker = genesis;
-  let tail: ChainTail = { nextPosition: 0, lastCommitHash: genesis, lastRecordedAtMs: 0 };
+  let previousEndMarker = genesisHash(storeId);
+  let tail = tailAfter(undefined, storeId);
   let segment = 0;
   for (const segmentNumber of segmentNumbers) {
     const bytes = await fileSystem.readFile(layout.segmentPath(segmentNumber));
@@ -125,7 +124,7 @@ async function verifySegmentsInTurn({ fileSystem, layout, segmentNumbers, storeI
     const deep = verifySegmentContents(bytes, valid, expect);
     if (deep) throw deep;
     previousEndMarker = valid.endMarker;
-    tail = { nextPosition: valid.header.firstPosition + valid.header.eventCount, lastCommitHash: valid.header.lastCommitHash, lastRecordedAtMs: valid.header.lastRecordedAtMs };
+    tail = tailAfter(valid.header, storeId);
     segment = segmentNumber;
     progress.segmentsDone++;
     progress.bytesDone += bytes.length;
@@ -148,7 +147,7 @@ async function verifySegmentsOnThreads({ fileSystem, layout, segmentNumbers, sto
     const verdicts = verifyInParallel(workers, planned);
     for (let i = 0; i < planned.length; i++) {
       const verdict = await (verdicts[i] as Promise<VerifyResponse>);
-      if ('corruption' in verdict) throw new CorruptionError(verdict.corruption.segment, verdict.corruption.offset, verdict.corruption.reason);
+      if ('corruption' in verdict) throw corruptionOf(verdict);
       if ('failed' in verdict) throw Object.assign(new Error(verdict.failed.message), { code: verdict.failed.code });
       progress.segmentsDone++;
       progress.bytesDone += verdict.bytes;
@@ -159,9 +158,7 @@ async function verifySegmentsOnThreads({ fileSystem, layout, segmentNumbers, sto
   }
   if (headerError) throw headerError;
   const last = planned[planned.length - 1];
-  if (!last) return { tail: { nextPosition: 0, lastCommitHash: genesisHash(storeId), lastRecordedAtMs: 0 }, segment: 0 };
-  const { header } = last;
-  return { tail: { nextPosition: header.firstPosition + header.eventCount, lastCommitHash: header.lastCommitHash, lastRecordedAtMs: header.lastRecordedAtMs }, segment: last.file.segmentNumber };
+  return { tail: tailAfter(last?.header, storeId), segment: last?.file.segmentNumber ?? 0 };
 }
 
 /** Each segment's verdict, in chain order; every worker takes the next segment when it is done with one. */

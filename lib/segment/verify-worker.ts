@@ -3,6 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { SegmentExpectation, validateSegment } from '../chain/validate-segment';
 import { verifySegmentContents } from '../chain/verify-segment-contents';
 import { CorruptionError } from '../errors/corruption.error';
+import { CorruptionReport, reportOf } from './lib-worker';
 
 /** What a verifying thread is given: a segment file, and what the chain before it says it must be. */
 export interface VerifyRequest {
@@ -17,7 +18,7 @@ export interface VerifyRequest {
 /** Nothing wrong (the bytes read), what is wrong with the segment, or why it could not be read. */
 export type VerifyResponse =
   | { bytes: number }
-  | { corruption: { segment: string; offset: number; reason: string } }
+  | CorruptionReport
   | { failed: { message: string; code: string | undefined } };
 
 /**
@@ -44,6 +45,6 @@ function verifyOne(request: VerifyRequest): VerifyResponse {
   };
   const valid = validateSegment(bytes, expect);
   const damage = valid instanceof CorruptionError ? valid : verifySegmentContents(bytes, valid, expect);
-  if (damage) return { corruption: { segment: damage.segment, offset: damage.offset, reason: damage.reason } };
+  if (damage) return reportOf(damage);
   return { bytes: bytes.length };
 }

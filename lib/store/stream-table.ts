@@ -91,9 +91,7 @@ export class StreamTable {
     const last = chunks[chunks.length - 1];
     if (last && last.segmentNumber === segmentNumber) for (const offset of offsets) last.offsets.push(offset);
     else chunks.push({ segmentNumber, firstVersion, offsets });
-    let streams = this.journalStreams.get(segmentNumber);
-    if (!streams) this.journalStreams.set(segmentNumber, (streams = new Set()));
-    streams.add(state);
+    this.trackJournalStream(segmentNumber, state);
     const lastVersion = firstVersion + offsets.length - 1;
     state.journalLastVersion = Math.max(state.journalLastVersion, lastVersion);
     state.acceptedVersion = Math.max(state.acceptedVersion, lastVersion);
@@ -187,6 +185,13 @@ export class StreamTable {
     return fresh;
   }
 
+  /** Notes that the state has chunks in that journal: replaceJournal updates it when the journal is sealed. */
+  private trackJournalStream(segmentNumber: number, state: StreamState): void {
+    let streams = this.journalStreams.get(segmentNumber);
+    if (!streams) this.journalStreams.set(segmentNumber, (streams = new Set()));
+    streams.add(state);
+  }
+
   /** A stream's first state: its chunks in the journals found at open, if any (the sealed ones come from resolve()). */
   private newState(streamId: string): StreamState {
     const state = new StreamState();
@@ -194,9 +199,7 @@ export class StreamTable {
       const run = findRecoveredRun(journal, streamId);
       if (!run) continue;
       (state.journal ??= []).push({ segmentNumber: journal.segmentNumber, firstVersion: run.firstVersion, offsets: run.offsets });
-      let streams = this.journalStreams.get(journal.segmentNumber);
-      if (!streams) this.journalStreams.set(journal.segmentNumber, (streams = new Set()));
-      streams.add(state);
+      this.trackJournalStream(journal.segmentNumber, state);
       state.journalLastVersion = run.firstVersion + run.offsets.length - 1;
     }
     state.acceptedVersion = state.journalLastVersion;
