@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { genesisHash, GENESIS_LABEL } from './genesis';
-import { nobleHashes, nodeHashes } from './hash-functions';
+import { digestBytes, nobleHashes, nodeHashes, sha256Text } from './hash-functions';
 
 const parts = fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 5 });
 
@@ -22,6 +22,17 @@ describe('hash functions', () => {
         const joined = Buffer.concat(list);
         expect(nodeHashes.sha256(list)).toEqual(createHash('sha256').update(joined).digest());
         expect(nobleHashes.sha512(list)).toEqual(createHash('sha512').update(joined).digest());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives the commit digest as 32 characters, one per byte, that read back as the SHA-256', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
+        const text = sha256Text(bytes);
+        expect(text).toHaveLength(32);
+        expect(digestBytes(text)).toEqual(nobleHashes.sha256([bytes]));
       }),
       { numRuns: 300 },
     );

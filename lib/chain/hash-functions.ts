@@ -35,6 +35,21 @@ function nodeDigest(algorithm: 'sha256' | 'sha512', parts: readonly Uint8Array[]
   return hasher.digest();
 }
 
+/**
+ * SHA-256 of one commit block as 32 latin1 characters, one per byte of the digest: what the append
+ * path chains blocks with. A string costs about half as much to make as a Buffer, which takes an
+ * ArrayBuffer of its own per call (0.39 against 0.72 µs a hash of a 450-byte block here) and,
+ * once per commit, drives scavenges on external-memory pressure.
+ */
+export function sha256Text(block: Uint8Array): string {
+  return hash('sha256', block, 'binary'); // 'binary' is node's name for latin1
+}
+
+/** The digest's bytes of a sha256Text string. */
+export function digestBytes(text: string): Buffer {
+  return Buffer.from(text, 'latin1');
+}
+
 /** node:crypto (OpenSSL): the hot path, several times faster than a JS implementation. */
 export const nodeHashes: HashFunctions = {
   sha256: (parts) => nodeDigest('sha256', parts),

@@ -62,6 +62,15 @@ describe('commit block', () => {
     expect(block.readUInt32LE(64)).toBe(EVENT_RECORD_HEADER_BYTES + 1 + 1 + 2);
   });
 
+  it('takes the parent hash as bytes or as latin1 text, and refuses one that is not 32 bytes', () => {
+    const parent = Buffer.from(Array.from({ length: 32 }, (_, i) => 0xe0 + (i % 32)));
+    const asText = encodeCommitBlock({ ...sample, parentHash: parent.toString('latin1') });
+    expect(asText).toEqual(encodeCommitBlock({ ...sample, parentHash: parent }));
+    expect(parentHashOf(asText)).toEqual(parent);
+    expect(() => encodeCommitBlock({ ...sample, parentHash: parent.toString('latin1').slice(1) })).toThrow(RangeError);
+    expect(() => encodeCommitBlock({ ...sample, parentHash: Buffer.alloc(31) })).toThrow(RangeError);
+  });
+
   it('gives each event the commit time and the next dense position', () => {
     const decoded = decodeAll(encodeCommitBlock(sample));
     if (decoded instanceof FormatError) throw decoded;

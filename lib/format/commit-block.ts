@@ -34,7 +34,8 @@ export function parentHashOf(bytes: Buffer, offset = 0): Buffer {
 export interface EncodeCommitInput {
   firstPosition: number;
   recordedAtMs: number;
-  parentHash: Uint8Array;
+  /** The previous block's SHA-256: its bytes, or as latin1 text (one character per byte). */
+  parentHash: Uint8Array | string;
   events: ReadonlyArray<Omit<EventRecordParts, 'position' | 'recordedAtMs'>>;
 }
 
@@ -47,7 +48,10 @@ export function encodeCommitBlock(input: EncodeCommitInput): Buffer {
   block.writeUInt32LE(0, 12);
   writeU64(block, 16, input.firstPosition);
   writeU64(block, 24, input.recordedAtMs);
-  block.set(input.parentHash, 32);
+  const parent = input.parentHash;
+  if (parent.length !== PARENT_HASH_BYTES) throw new RangeError(`a parent hash is ${PARENT_HASH_BYTES} bytes, not ${parent.length}`);
+  if (typeof parent === 'string') block.write(parent, 32, PARENT_HASH_BYTES, 'latin1');
+  else block.set(parent, 32);
   let cursor = COMMIT_BLOCK_HEADER_BYTES;
   for (let i = 0; i < input.events.length; i++) {
     cursor = writeEventRecordAt(block, cursor, input.events[i] as EncodeCommitInput['events'][number], input.firstPosition + i, input.recordedAtMs);

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { genesisHash } from '../chain/genesis';
-import { nodeHashes } from '../chain/hash-functions';
+import { digestBytes, sha256Text } from '../chain/hash-functions';
 import { BuiltSegment, buildSegmentSteps } from '../chain/link';
 import { validateSegment } from '../chain/validate-segment';
 import { CorruptionError } from '../errors/corruption.error';
@@ -77,10 +77,12 @@ export interface ChainHead {
   hash: string;
 }
 
+type AcceptedTail = Omit<ChainTail, 'lastCommitHash'> & { lastCommitHash: string };
+
 interface QueuedCommit {
   block: Buffer;
-  /** SHA-256 of the block: the next commit's parent, and the head once it is durable. */
-  hash: Buffer;
+  /** SHA-256 of the block, as sha256Text: the next commit's parent, and the head once it is durable. */
+  hash: string;
   firstPosition: number;
   eventCount: number;
   recordedAtMs: number;
@@ -101,7 +103,8 @@ export class SegmentLog {
   private readonly queue: QueuedCommit[] = [];
   private flushing: Promise<void> | undefined;
   private sealing: Promise<void> = Promise.resolve();
-  private accepted: ChainTail;
+  /** The tail with the commits accepted but not yet durable; its hash as sha256Text. */
+  private accepted: AcceptedTail;
   private durableTail: ChainTail;
   private durableSegment: number;
   private readonly durableListeners = new Set<(commits: readonly DurableCommit[]) => void>();
@@ -128,7 +131,7 @@ export class SegmentLog {
     private journal: JournalFile | undefined,
     tail: ChainTail,
   ) {
-    this.accepted = tail;
+    this.accepted = { nextPosition: tail.nextPosition, lastCommitHash: tail.lastCommitHash.toString('latin1'), lastRecordedAtMs: tail.lastRecordedAtMs };
     this.durableTail = tail;
     this.durableSegment = 0;
   }
@@ -208,7 +211,7 @@ export class SegmentLog {
     const firstPosition = this.accepted.nextPosition;
     const recordedAtMs = Math.max(Date.now(), this.accepted.lastRecordedAtMs);
     const block = encodeCommitBlock({ firstPosition, recordedAtMs, parentHash: this.accepted.lastCommitHash, events });
-    const hash = nodeHashes.sha256([block]);
+    const hash = sha256Text(block);
     this.accepted = { nextPosition: firstPosition + events.length, lastCommitHash: hash, lastRecordedAtMs: recordedAtMs };
     const durable = new Promise<void>((resolve, reject) => {
       this.queue.push({ block, hash, firstPosition, eventCount: events.length, recordedAtMs, resolve, reject });
@@ -422,7 +425,7 @@ export class SegmentLog {
     const last = batch[batch.length - 1] as QueuedCommit;
     this.durableTail = {
       nextPosition: last.firstPosition + last.eventCount,
-      lastCommitHash: last.hash,
+      lastCommitHash: digestBytes(last.hash),
       lastRecordedAtMs: last.recordedAtMs,
     };
     this.durableSegment = segmentNumber;
