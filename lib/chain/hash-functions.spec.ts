@@ -38,6 +38,20 @@ describe('hash functions', () => {
     );
   });
 
+  it('writes a SHA-256 into a buffer that its own input overlaps, as the Merkle tree does level by level', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.integer({ min: 0, max: 32 }), (bytes, at) => {
+        for (const hashes of [nodeHashes, nobleHashes]) {
+          const target = Buffer.from(bytes);
+          const expected = createHash('sha256').update(Buffer.from([1])).update(target).digest();
+          hashes.sha256Into([Buffer.from([1]), target.subarray(0, 64)], target, at);
+          expect(target.subarray(at, at + 32)).toEqual(expected);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('returns 32 and 64 byte Buffers', () => {
     for (const hashes of [nodeHashes, nobleHashes]) {
       expect(Buffer.isBuffer(hashes.sha256([Buffer.from('x')]))).toBe(true);

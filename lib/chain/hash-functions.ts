@@ -10,6 +10,8 @@ export interface IncrementalHash {
 export interface HashFunctions {
   sha256(parts: readonly Uint8Array[]): Buffer;
   sha512(parts: readonly Uint8Array[]): Buffer;
+  /** SHA-256 of the parts written at `offset` of `target` (which the parts may overlap: they are read first). */
+  sha256Into(parts: readonly Uint8Array[], target: Buffer, offset: number): void;
   incremental(algorithm: 'sha256' | 'sha512'): IncrementalHash;
 }
 
@@ -17,22 +19,36 @@ export interface HashFunctions {
 const SCRATCH_BYTES = 64 * 1024;
 const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
 
-function nodeDigest(algorithm: 'sha256' | 'sha512', parts: readonly Uint8Array[]): Buffer {
-  if (parts.length === 1) return hash(algorithm, parts[0] as Uint8Array, 'buffer') as unknown as Buffer;
+/** The parts as one input: the only part, or a copy of them in the scratch buffer; undefined when too long for it. */
+function gathered(parts: readonly Uint8Array[]): Uint8Array | undefined {
+  if (parts.length === 1) return parts[0] as Uint8Array;
   let length = 0;
   for (const part of parts) length += part.length;
-  if (length <= SCRATCH_BYTES) {
-    // One-shot hash of a copy: a createHash object per call costs more than copying a few hundred bytes.
-    let offset = 0;
-    for (const part of parts) {
-      scratch.set(part, offset);
-      offset += part.length;
-    }
-    return hash(algorithm, scratch.subarray(0, length), 'buffer') as unknown as Buffer;
+  if (length > SCRATCH_BYTES) return undefined;
+  // One-shot hash of a copy: a createHash object per call costs more than copying a few hundred bytes.
+  let offset = 0;
+  for (const part of parts) {
+    scratch.set(part, offset);
+    offset += part.length;
   }
+  return scratch.subarray(0, length);
+}
+
+function nodeDigest(algorithm: 'sha256' | 'sha512', parts: readonly Uint8Array[]): Buffer {
+  const input = gathered(parts);
+  if (input) return hash(algorithm, input, 'buffer') as unknown as Buffer;
   const hasher = createHash(algorithm);
   for (const part of parts) hasher.update(part);
   return hasher.digest();
+}
+
+/** nodeDigest as latin1 text ('binary'): no ArrayBuffer made per digest, which costs as much again as a small hash. */
+function nodeDigestText(algorithm: 'sha256' | 'sha512', parts: readonly Uint8Array[]): string {
+  const input = gathered(parts);
+  if (input) return hash(algorithm, input, 'binary');
+  const hasher = createHash(algorithm);
+  for (const part of parts) hasher.update(part);
+  return hasher.digest('binary');
 }
 
 /**
@@ -54,6 +70,7 @@ export function digestBytes(text: string): Buffer {
 export const nodeHashes: HashFunctions = {
   sha256: (parts) => nodeDigest('sha256', parts),
   sha512: (parts) => nodeDigest('sha512', parts),
+  sha256Into: (parts, target, offset) => void target.write(nodeDigestText('sha256', parts), offset, 32, 'latin1'),
   incremental: (algorithm) => {
     const hasher = createHash(algorithm);
     return { update: (part) => void hasher.update(part), digest: () => hasher.digest() };
@@ -71,6 +88,11 @@ export const nobleHashes: HashFunctions = {
     const hasher = nobleSha512.create();
     for (const part of parts) hasher.update(part);
     return Buffer.from(hasher.digest());
+  },
+  sha256Into: (parts, target, offset) => {
+    const hasher = nobleSha256.create();
+    for (const part of parts) hasher.update(part);
+    target.set(hasher.digest(), offset);
   },
   incremental: (algorithm) => {
     const hasher = algorithm === 'sha256' ? nobleSha256.create() : nobleSha512.create();

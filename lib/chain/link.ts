@@ -3,7 +3,9 @@ import {
   BODY_OFFSET,
   CHAIN_HASH_OFFSET,
   decodeCommitBlockHeader,
-  decodeCommitEvents,
+  EVENT_RECORD_HEADER_BYTES,
+  EventRecordLayout,
+  mapCommitEvents,
   encodeIndexBlock,
   encodeSegmentHeader,
   END_MARKER_BYTES,
@@ -13,7 +15,7 @@ import {
 } from '../format';
 import { HashFunctions, IncrementalHash, nodeHashes } from './hash-functions';
 import { BYTES_PER_STEP, EVENTS_PER_STEP, runSteps, Steps } from './steps';
-import { merkleLeafHash, merkleRootSteps } from './merkle';
+import { MerkleLeaves } from './merkle';
 
 export interface BuildSegmentInput {
   storeId: Buffer;
@@ -50,7 +52,7 @@ export function* layoutSegmentSteps(input: BuildSegmentInput, hashes: HashFuncti
   const last = input.commits[input.commits.length - 1];
   if (last === undefined) throw new RangeError('a segment needs at least one commit');
   const scanned = yield* scanCommits(input.commits, hashes);
-  const root = yield* merkleRootSteps(scanned.leafHashes, hashes);
+  const root = yield* scanned.leaves.rootSteps();
   const index = encodeIndexBlock(scanned.index);
   const header = encodeSegmentHeader({
     storeId: input.storeId,
@@ -107,7 +109,7 @@ function* hashInSlices(hash: IncrementalHash, bytes: Buffer): Steps<void> {
 
 interface ScannedCommits {
   index: IndexBlockInput;
-  leafHashes: Buffer[];
+  leaves: MerkleLeaves;
   commitsBytes: number;
   firstPosition: number;
   firstRecordedAtMs: number;
@@ -119,29 +121,30 @@ function* scanCommits(commits: readonly Buffer[], hashes: HashFunctions): Steps<
   const commitPositionDeltas = new Uint32Array(commits.length);
   const commitRecordedAtMs = new Float64Array(commits.length);
   const streams = new Map<string, { firstVersion: number; offsets: number[] }>();
-  const leafHashes: Buffer[] = [];
+  const leaves = new MerkleLeaves(hashes);
   let offset = BODY_OFFSET;
+  // Each event of the commit at `offset`, from its layout: no EventRecord, and no view but the leaf's.
+  const scanEvent = (commit: Buffer, event: EventRecordLayout): void => {
+    leaves.addRecord(commit.subarray(event.offset, event.offset + event.recordLength));
+    const streamIdStart = event.offset + EVENT_RECORD_HEADER_BYTES;
+    const streamId = commit.toString('utf8', streamIdStart, streamIdStart + event.streamIdLength);
+    const stream = streams.get(streamId) ?? { firstVersion: event.version, offsets: [] };
+    if (stream.offsets.length === 0) streams.set(streamId, stream);
+    stream.offsets.push(offset + event.offset);
+  };
   let firstPosition = -1;
   let sinceYield = 0;
   for (const [i, commit] of commits.entries()) {
     const header = decodeCommitBlockHeader(commit, 0, commit.length);
     if (header instanceof FormatError) throw new RangeError(`commit ${i} is not a valid block: ${header.message}`);
-    const events = decodeCommitEvents(commit, 0, header);
+    const events = mapCommitEvents(commit, 0, header, scanEvent);
     if (events instanceof FormatError) throw new RangeError(`commit ${i} is not a valid block: ${events.message}`);
     if (firstPosition < 0) firstPosition = header.firstPosition;
     commitOffsets[i] = offset;
     commitPositionDeltas[i] = header.firstPosition - firstPosition;
     commitRecordedAtMs[i] = header.recordedAtMs;
-    let eventOffset = offset + (commit.length - events.reduce((sum, event) => sum + event.recordLength, 0));
-    for (const event of events) {
-      leafHashes.push(merkleLeafHash(commit.subarray(eventOffset - offset, eventOffset - offset + event.recordLength), hashes));
-      const stream = streams.get(event.streamId) ?? { firstVersion: event.version, offsets: [] };
-      if (stream.offsets.length === 0) streams.set(event.streamId, stream);
-      stream.offsets.push(eventOffset);
-      eventOffset += event.recordLength;
-    }
     offset += commit.length;
-    sinceYield += events.length;
+    sinceYield += header.eventCount;
     if (sinceYield >= EVENTS_PER_STEP) {
       sinceYield = 0;
       yield;
@@ -153,8 +156,8 @@ function* scanCommits(commits: readonly Buffer[], hashes: HashFunctions): Steps<
     eventOffsets: Uint32Array.from(stream.offsets),
   }));
   return {
-    index: { eventCount: leafHashes.length, commitOffsets, commitPositionDeltas, commitRecordedAtMs, streams: indexedStreams },
-    leafHashes,
+    index: { eventCount: leaves.length, commitOffsets, commitPositionDeltas, commitRecordedAtMs, streams: indexedStreams },
+    leaves,
     commitsBytes: offset - BODY_OFFSET,
     firstPosition,
     firstRecordedAtMs: commitRecordedAtMs[0] ?? 0,

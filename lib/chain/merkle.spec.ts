@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { merkleLeafHash, merkleRoot } from './merkle';
-import { nobleHashes } from './hash-functions';
+import { MerkleLeaves, merkleLeafHash, merkleRoot } from './merkle';
+import { nobleHashes, nodeHashes } from './hash-functions';
+import { runSteps } from './steps';
 
 const sha256 = (...parts: Buffer[]) => parts.reduce((hash, part) => hash.update(part), createHash('sha256')).digest();
 
@@ -56,6 +57,18 @@ describe('Merkle root', () => {
       const leaves = leavesOf(count);
       const noble = merkleRoot(leaves.map((leaf) => merkleLeafHash(leaf, nobleHashes)), nobleHashes);
       expect(noble).toEqual(referenceRoot(leaves));
+    }
+  });
+
+  it('gives the RFC 9162 root from records added one by one (the seal\'s way), past the buffer\'s first growth, with either hash implementation', () => {
+    for (const hashes of [nodeHashes, nobleHashes]) {
+      for (const count of [0, 1, 2, 3, 5, 31, 1023, 1024, 1025, 2500]) {
+        const leaves = leavesOf(count);
+        const built = new MerkleLeaves(hashes);
+        for (const leaf of leaves) built.addRecord(leaf);
+        expect(built.length).toBe(count);
+        expect(runSteps(built.rootSteps()).toString('hex')).toBe(referenceRoot(leaves).toString('hex'));
+      }
     }
   });
 

@@ -20,20 +20,72 @@ export function merkleRoot(leafHashes: readonly Buffer[], hashes: HashFunctions 
 
 /** merkleRoot, yielding every EVENTS_PER_STEP node hashes. */
 export function* merkleRootSteps(leafHashes: readonly Buffer[], hashes: HashFunctions = nodeHashes): Steps<Buffer> {
-  if (leafHashes.length === 0) return hashes.sha256([]);
-  let level: Buffer[] = [...leafHashes];
-  let sinceYield = 0;
-  while (level.length > 1) {
-    const next: Buffer[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) {
-      next.push(hashes.sha256([NODE_PREFIX, level[i] as Buffer, level[i + 1] as Buffer]));
-      if (++sinceYield === EVENTS_PER_STEP) {
-        sinceYield = 0;
-        yield;
-      }
-    }
-    if (level.length % 2 === 1) next.push(level[level.length - 1] as Buffer);
-    level = next;
+  const leaves = new MerkleLeaves(hashes);
+  for (const leafHash of leafHashes) leaves.addLeafHash(leafHash);
+  return yield* leaves.rootSteps();
+}
+
+const DIGEST_BYTES = 32;
+
+/**
+ * The leaf hashes of a Merkle tree side by side in one buffer, and the tree's root computed level
+ * by level in that buffer: no Buffer (each with an ArrayBuffer of its own) per leaf or node. A
+ * segment of 1-event commits has ~140k of each; as objects they took a fifth of a seal's time in
+ * allocation and garbage collection.
+ */
+export class MerkleLeaves {
+  private digests = Buffer.allocUnsafe(1024 * DIGEST_BYTES);
+  private count = 0;
+
+  constructor(private readonly hashes: HashFunctions = nodeHashes) {}
+
+  get length(): number {
+    return this.count;
   }
-  return level[0] as Buffer;
+
+  /** Adds the leaf of a record: SHA-256(0x00 || record). */
+  addRecord(record: Uint8Array): void {
+    this.hashes.sha256Into([LEAF_PREFIX, record], this.reserve(), this.count++ * DIGEST_BYTES);
+  }
+
+  /** Adds a leaf hash (merkleLeafHash) computed elsewhere. */
+  addLeafHash(leafHash: Uint8Array): void {
+    this.reserve().set(leafHash, this.count++ * DIGEST_BYTES);
+  }
+
+  /**
+   * The root (merkleRoot's), bottom-up: node i of a level is written over slot i, which its
+   * pair (slots 2i and 2i + 1) has been read from. The leaves are gone afterwards.
+   */
+  *rootSteps(): Steps<Buffer> {
+    if (this.count === 0) return this.hashes.sha256([]);
+    const digests = this.digests;
+    let width = this.count;
+    let sinceYield = 0;
+    while (width > 1) {
+      const pairs = width >> 1;
+      for (let i = 0; i < pairs; i++) {
+        const left = 2 * i * DIGEST_BYTES;
+        this.hashes.sha256Into([NODE_PREFIX, digests.subarray(left, left + 2 * DIGEST_BYTES)], digests, i * DIGEST_BYTES);
+        if (++sinceYield === EVENTS_PER_STEP) {
+          sinceYield = 0;
+          yield;
+        }
+      }
+      if (width % 2 === 1) digests.copyWithin(pairs * DIGEST_BYTES, (width - 1) * DIGEST_BYTES, width * DIGEST_BYTES);
+      width = pairs + (width % 2);
+    }
+    this.count = 0;
+    return Buffer.from(digests.subarray(0, DIGEST_BYTES));
+  }
+
+  /** The buffer, with room for one more leaf. */
+  private reserve(): Buffer {
+    if ((this.count + 1) * DIGEST_BYTES > this.digests.length) {
+      const grown = Buffer.allocUnsafe(2 * this.digests.length);
+      this.digests.copy(grown, 0, 0, this.count * DIGEST_BYTES);
+      this.digests = grown;
+    }
+    return this.digests;
+  }
 }
