@@ -90,6 +90,17 @@ interface AppendTask {
   warmup: number;
 }
 
+/**
+ * After a task that wrote: PostgreSQL's dirty buffers written out now, outside the measured time,
+ * so that its checkpointer and background writer do not take the disk and a core from the next
+ * workload's child (which may be another system's).
+ */
+async function checkpoint(url: string): Promise<void> {
+  const client = await connect(url);
+  await client.query('CHECKPOINT');
+  await client.end();
+}
+
 /** W1–W4 on plain PostgreSQL: each appender its own stream; 1 row per INSERT, or 100 rows in one INSERT … SELECT unnest(…). */
 async function append(task: AppendTask): Promise<Result> {
   const table = 'bench_events_append';
@@ -126,6 +137,7 @@ async function append(task: AppendTask): Promise<Result> {
     await client.query({ ...many, values: columns });
   });
   await Promise.all(clients.map((c) => c.end()));
+  await checkpoint(task.url);
   return { ...result, connections };
 }
 
@@ -162,6 +174,7 @@ async function build(task: { url: string; events: number }): Promise<Result> {
   await client.query(`VACUUM ANALYZE ${table}`);
   const size = Number((await client.query(`SELECT pg_total_relation_size('${table}') AS bytes`)).rows[0]?.bytes);
   await client.end();
+  await checkpoint(task.url);
   return { seconds: secondsSince(started), rows: order.length, mb: mb(size) };
 }
 
@@ -260,6 +273,7 @@ async function emmettAppend(task: AppendTask): Promise<Result> {
   });
   await store.close();
   await pool.end();
+  await checkpoint(task.url);
   return { ...result, connections };
 }
 
@@ -288,6 +302,7 @@ async function emmettBuild(task: { url: string; events: number }): Promise<Resul
   await pool.query('VACUUM ANALYZE');
   await store.close();
   await pool.end();
+  await checkpoint(task.url);
   return { seconds: secondsSince(started), rows: shape.events };
 }
 

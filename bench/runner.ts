@@ -429,6 +429,8 @@ export class Runner<Context> {
     for (let rep = 1; rep <= this.options.reps; rep++) {
       for (const workload of workloads) {
         const { context: local, cleanup } = scratch(workload);
+        // The previous child's dirty pages written back now, not during this child's measurement.
+        spawnSync('sync');
         const load = loadavg()[0] ?? NaN;
         const started = Date.now();
         const result = this.spawn(workload.task(local ?? context, this.options), `${workload.id}-rep${rep}`);
