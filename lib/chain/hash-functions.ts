@@ -34,21 +34,18 @@ function gathered(parts: readonly Uint8Array[]): Uint8Array | undefined {
   return scratch.subarray(0, length);
 }
 
-function nodeDigest(algorithm: 'sha256' | 'sha512', parts: readonly Uint8Array[]): Buffer {
+/**
+ * One node:crypto digest of the parts, as a Buffer or as latin1 text ('binary'), which makes no
+ * ArrayBuffer per digest: that costs as much again as hashing a few hundred bytes.
+ */
+function nodeDigest(algorithm: 'sha256' | 'sha512', parts: readonly Uint8Array[], output: 'buffer'): Buffer;
+function nodeDigest(algorithm: 'sha256' | 'sha512', parts: readonly Uint8Array[], output: 'binary'): string;
+function nodeDigest(algorithm: 'sha256' | 'sha512', parts: readonly Uint8Array[], output: 'buffer' | 'binary'): Buffer | string {
   const input = gathered(parts);
-  if (input) return hash(algorithm, input, 'buffer') as unknown as Buffer;
+  if (input) return hash(algorithm, input, output);
   const hasher = createHash(algorithm);
   for (const part of parts) hasher.update(part);
-  return hasher.digest();
-}
-
-/** nodeDigest as latin1 text ('binary'): no ArrayBuffer made per digest, which costs as much again as a small hash. */
-function nodeDigestText(algorithm: 'sha256' | 'sha512', parts: readonly Uint8Array[]): string {
-  const input = gathered(parts);
-  if (input) return hash(algorithm, input, 'binary');
-  const hasher = createHash(algorithm);
-  for (const part of parts) hasher.update(part);
-  return hasher.digest('binary');
+  return output === 'buffer' ? hasher.digest() : hasher.digest(output);
 }
 
 /**
@@ -68,9 +65,9 @@ export function digestBytes(text: string): Buffer {
 
 /** node:crypto (OpenSSL): the hot path, several times faster than a JS implementation. */
 export const nodeHashes: HashFunctions = {
-  sha256: (parts) => nodeDigest('sha256', parts),
-  sha512: (parts) => nodeDigest('sha512', parts),
-  sha256Into: (parts, target, offset) => void target.write(nodeDigestText('sha256', parts), offset, 32, 'latin1'),
+  sha256: (parts) => nodeDigest('sha256', parts, 'buffer'),
+  sha512: (parts) => nodeDigest('sha512', parts, 'buffer'),
+  sha256Into: (parts, target, offset) => void target.write(nodeDigest('sha256', parts, 'binary'), offset, 32, 'latin1'),
   incremental: (algorithm) => {
     const hasher = createHash(algorithm);
     return { update: (part) => void hasher.update(part), digest: () => hasher.digest() };
