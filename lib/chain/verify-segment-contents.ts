@@ -3,7 +3,14 @@ import { FormatError } from '../errors/format.error';
 import { BODY_OFFSET, decodeCommitBlockHeader, END_MARKER_BYTES, parentHashOf } from '../format';
 import { HashFunctions, nodeHashes } from './hash-functions';
 import { layoutSegment } from './link';
-import { SegmentExpectation, ValidSegment } from './validate-segment';
+import { SegmentExpectation, validateSegment, ValidSegment } from './validate-segment';
+
+/** What `verify()` checks of each segment: validateSegment (the link), then verifySegmentContents (the depth). */
+export function verifySegment(bytes: Buffer, expect: SegmentExpectation): ValidSegment | CorruptionError {
+  const valid = validateSegment(bytes, expect);
+  if (valid instanceof CorruptionError) return valid;
+  return verifySegmentContents(bytes, valid, expect) ?? valid;
+}
 
 /**
  * The deep check of `verify()`, after validateSegment: every commit's parent hash names the commit

@@ -1,8 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { genesisHash } from '../chain/genesis';
-import { validateSegment } from '../chain/validate-segment';
-import { verifySegmentContents } from '../chain/verify-segment-contents';
+import { verifySegment } from '../chain/verify-segment-contents';
 import { CorruptionError } from '../errors/corruption.error';
 import { FileSystem, NodeFileSystem } from './file-system';
 import { ChainTail, readJournal } from './journal-reader';
@@ -119,10 +118,8 @@ async function verifySegmentsInTurn({ fileSystem, layout, segmentNumbers, storeI
   for (const segmentNumber of segmentNumbers) {
     const bytes = await fileSystem.readFile(layout.segmentPath(segmentNumber));
     const expect = { name: StoreLayout.segmentName(segmentNumber), storeId, segmentNumber, firstPosition: tail.nextPosition, previousEndMarker, previousCommitHash: tail.lastCommitHash, previousRecordedAtMs: tail.lastRecordedAtMs };
-    const valid = validateSegment(bytes, expect);
+    const valid = verifySegment(bytes, expect);
     if (valid instanceof CorruptionError) throw valid;
-    const deep = verifySegmentContents(bytes, valid, expect);
-    if (deep) throw deep;
     previousEndMarker = valid.endMarker;
     tail = tailAfter(valid.header, storeId);
     segment = segmentNumber;

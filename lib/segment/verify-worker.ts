@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { SegmentExpectation, validateSegment } from '../chain/validate-segment';
-import { verifySegmentContents } from '../chain/verify-segment-contents';
+import { SegmentExpectation } from '../chain/validate-segment';
+import { verifySegment } from '../chain/verify-segment-contents';
 import { CorruptionError } from '../errors/corruption.error';
 import { CorruptionReport, reportOf } from './lib-worker';
 
@@ -23,8 +23,8 @@ export type VerifyResponse =
 
 /**
  * A verifying thread's program (lib/segment/verify-store.ts starts them): reads a segment whole and
- * runs on it validateSegment and verifySegmentContents, the checks verify() runs on the event loop
- * otherwise, so that the segments of a store are verified in parallel.
+ * runs verifySegment on it, as verify() does on the event loop otherwise, so that the segments of a
+ * store are verified in parallel.
  */
 parentPort?.on('message', (request: VerifyRequest) => {
   parentPort?.postMessage(verifyOne(request) satisfies VerifyResponse);
@@ -43,8 +43,7 @@ function verifyOne(request: VerifyRequest): VerifyResponse {
     previousEndMarker: Buffer.from(request.expect.previousEndMarker),
     previousCommitHash: Buffer.from(request.expect.previousCommitHash),
   };
-  const valid = validateSegment(bytes, expect);
-  const damage = valid instanceof CorruptionError ? valid : verifySegmentContents(bytes, valid, expect);
-  if (damage) return reportOf(damage);
+  const verified = verifySegment(bytes, expect);
+  if (verified instanceof CorruptionError) return reportOf(verified);
   return { bytes: bytes.length };
 }
