@@ -100,10 +100,13 @@ async function append(task: { path: string; rowsPerTransaction: number; seconds:
   };
   run(task.warmup, false);
   const started = hrNow();
+  const cpuBefore = process.cpuUsage();
   const commits = run(task.seconds, true);
+  const cpu = process.cpuUsage(cpuBefore);
   const elapsed = secondsSince(started);
   db.close();
-  return { commitsPerSecond: commits / elapsed, eventsPerSecond: (commits * task.rowsPerTransaction) / elapsed, commits, ...latencySummary(latencies) };
+  const processCpuUsPerCommit = (cpu.user + cpu.system) / commits;
+  return { commitsPerSecond: commits / elapsed, eventsPerSecond: (commits * task.rowsPerTransaction) / elapsed, commits, processCpuUsPerCommit, ...latencySummary(latencies) };
 }
 
 /** The read fixture: the same shape and commit order as ours (synchronous=OFF: setup, not measured). */
