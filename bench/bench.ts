@@ -45,7 +45,7 @@ const appendTask = (module: string, kind: string, concurrency: number, eventsPer
 });
 
 const latency = (r: Result): string =>
-  `commit latency p50 ${format((r.p50Ms ?? NaN) * 1000)} µs, p99 ${format((r.p99Ms ?? NaN) * 1000)} µs, process CPU ${format(r.processCpuUsPerCommit ?? NaN)} µs/commit${r.connections ? `, ${r.connections} connections` : ''}`;
+  `commit latency p50 ${format((r.p50Ms ?? NaN) * 1000)} µs, p99 ${format((r.p99Ms ?? NaN) * 1000)} µs, CPU per commit ${format(r.processCpuUsPerCommit ?? NaN)} µs, event loop ${format(r.eventLoopCpuUsPerCommit ?? NaN)} µs${r.connections ? `, ${r.connections} connections` : ''}`;
 
 const APPENDS: Array<[row: string, concurrency: number, eventsPerCommit: number, metric: string]> = [
   ['W1', 1, 1, 'commitsPerSecond'],

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { commitOrder, eventData, EVENT_TYPE, LONG_STREAM_EVENTS, readPlan, shapeOf, streamName } from './fixture';
-import { hrNow, latencySummary, mb, msSince, Result, requireBench, rssSampler, secondsSince } from './runner';
+import { cpuClock, cpuPerCommit, hrNow, latencySummary, mb, msSince, Result, requireBench, rssSampler, secondsSince } from './runner';
 
 interface SqliteStatement {
   run(...params: unknown[]): unknown;
@@ -100,13 +100,12 @@ async function append(task: { path: string; rowsPerTransaction: number; seconds:
   };
   run(task.warmup, false);
   const started = hrNow();
-  const cpuBefore = process.cpuUsage();
+  const cpuStart = cpuClock();
   const commits = run(task.seconds, true);
-  const cpu = process.cpuUsage(cpuBefore);
+  const cpu = cpuPerCommit(cpuStart, commits);
   const elapsed = secondsSince(started);
   db.close();
-  const processCpuUsPerCommit = (cpu.user + cpu.system) / commits;
-  return { commitsPerSecond: commits / elapsed, eventsPerSecond: (commits * task.rowsPerTransaction) / elapsed, commits, processCpuUsPerCommit, ...latencySummary(latencies) };
+  return { commitsPerSecond: commits / elapsed, eventsPerSecond: (commits * task.rowsPerTransaction) / elapsed, commits, ...cpu, ...latencySummary(latencies) };
 }
 
 /** The read fixture: the same shape and commit order as ours (synchronous=OFF: setup, not measured). */
