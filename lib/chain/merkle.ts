@@ -15,14 +15,9 @@ export function merkleLeafHash(leaf: Uint8Array, hashes: HashFunctions = nodeHas
  * gives the same root as the recursive definition.
  */
 export function merkleRoot(leafHashes: readonly Buffer[], hashes: HashFunctions = nodeHashes): Buffer {
-  return runSteps(merkleRootSteps(leafHashes, hashes));
-}
-
-/** merkleRoot, yielding every EVENTS_PER_STEP node hashes. */
-export function* merkleRootSteps(leafHashes: readonly Buffer[], hashes: HashFunctions = nodeHashes): Steps<Buffer> {
   const leaves = new MerkleLeaves(hashes);
   for (const leafHash of leafHashes) leaves.addLeafHash(leafHash);
-  return yield* leaves.rootSteps();
+  return runSteps(leaves.rootSteps());
 }
 
 const DIGEST_BYTES = 32;
