@@ -151,6 +151,15 @@ describe('index block', () => {
     expect(decodeIndexBlock(bytes)).toMatchObject({ reason: 'stream ids are not in ascending order' });
   });
 
+  it('sorts an id with a character above U+FFFF after one with U+E000–U+FFFF, as their UTF-8 bytes do', () => {
+    // UTF-16 puts the surrogate pair of U+1F600 before U+E000; UTF-8 (F0 9F 98 80) after EF BF BD.
+    const ids = ['\u{1F600}', '\ufffd', 'z', '\ue000', 'a\u{1F600}', 'a\ufffd'];
+    const streams = ids.map((streamId, i) => ({ streamId, firstVersion: i, eventOffsets: Uint32Array.from([400 + i]) }));
+    const index = decodeIndexBlock(encodeIndexBlock({ ...sample, eventCount: ids.length, streams })) as SegmentIndex;
+    expect(indexedStreams(index).map((stream) => stream.streamId)).toEqual(['a\ufffd', 'a\u{1F600}', 'z', '\ue000', '\ufffd', '\u{1F600}']);
+    for (const [i, streamId] of ids.entries()) expect(index.streamFirstVersions[findStream(index, Buffer.from(streamId))]).toBe(i);
+  });
+
   it('decodes a stream id that is not valid UTF-8 to U+FFFD: the index does not check UTF-8', () => {
     const bytes = encodeIndexBlock(sample);
     // The last entry's id ("bb"): 0xff 'b' still sorts after "a", so only the UTF-8 is broken.

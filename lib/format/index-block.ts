@@ -99,38 +99,56 @@ export function indexedStreams(index: SegmentIndex): IndexedStream[] {
  * is then found by binary search (findStream), with nothing to build when a store opens.
  */
 export function encodeIndexBlock(input: IndexBlockInput): Buffer {
-  const byId = input.streams.map((stream) => ({ stream, id: Buffer.from(stream.streamId, 'utf8') })).sort((a, b) => Buffer.compare(a.id, b.id));
-  const index = { ...input, streams: byId.map((entry) => entry.stream) };
-  const streamIds = byId.map((entry) => entry.id);
-  let length = INDEX_HEADER_BYTES + index.commitOffsets.length * INDEX_COMMIT_ENTRY_BYTES;
-  index.streams.forEach((stream, i) => {
-    length += INDEX_STREAM_ENTRY_HEADER_BYTES + (streamIds[i]?.length ?? 0) + stream.eventOffsets.length * 4;
+  const streams = sortedByIdBytes(input.streams);
+  const streamIdLengths = streams.map((stream) => Buffer.byteLength(stream.streamId, 'utf8'));
+  let length = INDEX_HEADER_BYTES + input.commitOffsets.length * INDEX_COMMIT_ENTRY_BYTES;
+  streams.forEach((stream, i) => {
+    length += INDEX_STREAM_ENTRY_HEADER_BYTES + (streamIdLengths[i] as number) + stream.eventOffsets.length * 4;
   });
   const bytes = Buffer.alloc(length);
   bytes.writeUInt32LE(INDEX_MAGIC, 0);
-  bytes.writeUInt32LE(index.commitOffsets.length, 4);
-  bytes.writeUInt32LE(index.streams.length, 8);
-  bytes.writeUInt32LE(index.eventCount, 12);
+  bytes.writeUInt32LE(input.commitOffsets.length, 4);
+  bytes.writeUInt32LE(streams.length, 8);
+  bytes.writeUInt32LE(input.eventCount, 12);
   let cursor = INDEX_HEADER_BYTES;
-  for (let i = 0; i < index.commitOffsets.length; i++) {
-    bytes.writeUInt32LE(index.commitOffsets[i] ?? 0, cursor);
-    bytes.writeUInt32LE(index.commitPositionDeltas[i] ?? 0, cursor + 4);
-    writeU64(bytes, cursor + 8, index.commitRecordedAtMs[i] ?? 0);
+  for (let i = 0; i < input.commitOffsets.length; i++) {
+    bytes.writeUInt32LE(input.commitOffsets[i] ?? 0, cursor);
+    bytes.writeUInt32LE(input.commitPositionDeltas[i] ?? 0, cursor + 4);
+    writeU64(bytes, cursor + 8, input.commitRecordedAtMs[i] ?? 0);
     cursor += INDEX_COMMIT_ENTRY_BYTES;
   }
-  index.streams.forEach((stream, i) => {
-    const id = streamIds[i] ?? Buffer.alloc(0);
-    bytes.writeUInt16LE(id.length, cursor);
+  streams.forEach((stream, i) => {
+    const idLength = streamIdLengths[i] as number;
+    bytes.writeUInt16LE(idLength, cursor);
     bytes.writeUInt32LE(stream.eventOffsets.length, cursor + 4);
     writeU64(bytes, cursor + 8, stream.firstVersion);
-    bytes.set(id, cursor + INDEX_STREAM_ENTRY_HEADER_BYTES);
-    cursor += INDEX_STREAM_ENTRY_HEADER_BYTES + id.length;
+    bytes.write(stream.streamId, cursor + INDEX_STREAM_ENTRY_HEADER_BYTES, idLength, 'utf8');
+    cursor += INDEX_STREAM_ENTRY_HEADER_BYTES + idLength;
     for (const offset of stream.eventOffsets) {
       bytes.writeUInt32LE(offset, cursor);
       cursor += 4;
     }
   });
   return bytes;
+}
+
+/** A UTF-16 code unit of a surrogate pair (U+10000 and up) or of U+E000–U+FFFF. */
+const HIGH_CODE_UNIT = /[\uD800-\uFFFF]/;
+
+/**
+ * The streams in the order of their ids' UTF-8 bytes. Below U+D800 that is the order of the
+ * strings' UTF-16 code units, which JavaScript compares without a call to native code or a Buffer
+ * per id (a seal of 47k streams sorted in ~110 ms with Buffer.compare). Only a surrogate pair,
+ * which UTF-16 puts before U+E000–U+FFFF and UTF-8 after them, needs the bytes compared.
+ */
+function sortedByIdBytes(streams: readonly IndexedStream[]): IndexedStream[] {
+  if (streams.some((stream) => HIGH_CODE_UNIT.test(stream.streamId))) {
+    return streams
+      .map((stream) => ({ stream, id: Buffer.from(stream.streamId, 'utf8') }))
+      .sort((a, b) => Buffer.compare(a.id, b.id))
+      .map((entry) => entry.stream);
+  }
+  return [...streams].sort((a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : 0));
 }
 
 export function decodeIndexBlock(bytes: Buffer): SegmentIndex | FormatError {
