@@ -17,6 +17,8 @@ import { EventRecord, eventRecordFromLayout, eventRecordLength, EventRecordLayou
  */
 export const COMMIT_BLOCK_HEADER_BYTES = 4 + 4 + 4 + 4 + 8 + 8 + 32;
 export const PARENT_HASH_BYTES = 32;
+/** Where the parent hash starts in a block. */
+export const PARENT_HASH_OFFSET = 32;
 
 /** A decoded commit header. Its parent hash is read with parentHashOf, by the few that need it: a view per commit is garbage for a replay. */
 export interface CommitBlockHeader {
@@ -28,7 +30,12 @@ export interface CommitBlockHeader {
 
 /** The parent hash of the block at `offset` (a view of its bytes). */
 export function parentHashOf(bytes: Buffer, offset = 0): Buffer {
-  return bytes.subarray(offset + 32, offset + 32 + PARENT_HASH_BYTES);
+  return bytes.subarray(offset + PARENT_HASH_OFFSET, offset + PARENT_HASH_OFFSET + PARENT_HASH_BYTES);
+}
+
+/** The parent hash of the block at `offset` as 32 latin1 characters, one per byte (sha256Text's form). */
+export function parentHashTextOf(bytes: Buffer, offset = 0): string {
+  return bytes.toString('latin1', offset + PARENT_HASH_OFFSET, offset + PARENT_HASH_OFFSET + PARENT_HASH_BYTES);
 }
 
 export interface EncodeCommitInput {
@@ -50,8 +57,8 @@ export function encodeCommitBlock(input: EncodeCommitInput): Buffer {
   writeU64(block, 24, input.recordedAtMs);
   const parent = input.parentHash;
   if (parent.length !== PARENT_HASH_BYTES) throw new RangeError(`a parent hash is ${PARENT_HASH_BYTES} bytes, not ${parent.length}`);
-  if (typeof parent === 'string') block.write(parent, 32, PARENT_HASH_BYTES, 'latin1');
-  else block.set(parent, 32);
+  if (typeof parent === 'string') block.write(parent, PARENT_HASH_OFFSET, PARENT_HASH_BYTES, 'latin1');
+  else block.set(parent, PARENT_HASH_OFFSET);
   let cursor = COMMIT_BLOCK_HEADER_BYTES;
   for (let i = 0; i < input.events.length; i++) {
     cursor = writeEventRecordAt(block, cursor, input.events[i] as EncodeCommitInput['events'][number], input.firstPosition + i, input.recordedAtMs);

@@ -1,7 +1,7 @@
-import { nodeHashes } from '../chain/hash-functions';
+import { digestBytes, sha256Text } from '../chain/hash-functions';
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
-import { decodeJournalHeader, EVENT_RECORD_HEADER_BYTES, JOURNAL_HEADER_BYTES, JournalHeader, mapCommitEvents, parentHashOf } from '../format';
+import { decodeJournalHeader, EVENT_RECORD_HEADER_BYTES, JOURNAL_HEADER_BYTES, JournalHeader, mapCommitEvents, PARENT_HASH_OFFSET, parentHashTextOf } from '../format';
 import { FileSystem, readFully, readFullyIntoSync } from './file-system';
 import { JournalBytes, JournalCommit, scanJournal } from './journal-scan';
 import { StoreLayout } from './store-layout';
@@ -114,9 +114,13 @@ function addEvents(events: JournalEvents, name: string, commit: JournalCommit, b
   return added instanceof FormatError ? new CorruptionError(name, commit.offset + added.offset, added.reason) : undefined;
 }
 
-/** Follows the chain commit by commit: each names the one before as its parent and does not go back in time. */
+/**
+ * Follows the chain commit by commit: each names the one before as its parent and does not go back
+ * in time. The last hash is held as sha256Text's 32 latin1 characters, as the append path holds
+ * it: a digest as a Buffer costs an ArrayBuffer per commit.
+ */
 class CommitLinks {
-  private lastCommitHash: Buffer;
+  private lastCommitHash: string;
   private lastRecordedAtMs: number;
   private nextPosition: number;
 
@@ -124,23 +128,25 @@ class CommitLinks {
     private readonly name: string,
     previous: ChainTail,
   ) {
-    ({ lastCommitHash: this.lastCommitHash, lastRecordedAtMs: this.lastRecordedAtMs, nextPosition: this.nextPosition } = previous);
+    this.lastCommitHash = previous.lastCommitHash.toString('latin1');
+    this.lastRecordedAtMs = previous.lastRecordedAtMs;
+    this.nextPosition = previous.nextPosition;
   }
 
   /** Takes the next commit; the CorruptionError when it does not continue the chain. */
   add(commit: JournalCommit, block: Buffer): CorruptionError | undefined {
-    if (!parentHashOf(block).equals(this.lastCommitHash)) {
-      return new CorruptionError(this.name, commit.offset + 32, 'parent hash is not the hash of the previous commit');
+    if (parentHashTextOf(block) !== this.lastCommitHash) {
+      return new CorruptionError(this.name, commit.offset + PARENT_HASH_OFFSET, 'parent hash is not the hash of the previous commit');
     }
     if (commit.recordedAtMs < this.lastRecordedAtMs) return new CorruptionError(this.name, commit.offset + 24, 'recordedAt goes back in time');
-    this.lastCommitHash = nodeHashes.sha256([block]);
+    this.lastCommitHash = sha256Text(block);
     this.lastRecordedAtMs = commit.recordedAtMs;
     this.nextPosition = commit.firstPosition + commit.eventCount;
     return undefined;
   }
 
   get tail(): ChainTail {
-    return { nextPosition: this.nextPosition, lastCommitHash: this.lastCommitHash, lastRecordedAtMs: this.lastRecordedAtMs };
+    return { nextPosition: this.nextPosition, lastCommitHash: digestBytes(this.lastCommitHash), lastRecordedAtMs: this.lastRecordedAtMs };
   }
 }
 
