@@ -11,7 +11,7 @@ import { decodeIndexBlock, decodeSegmentHeader, encodeCommitBlock, encodeJournal
 import { FileSystem, NodeFileSystem } from './file-system';
 import { FollowedJournal, openFollowedJournal, readNewFrames } from './journal-follower';
 import { ChainTail, ReadJournal } from './journal-reader';
-import { Durability, JournalFile, JournalFlush, SpareJournal } from './journal-file';
+import { Durability, JournalFile, JournalFlush, JournalSettings, SpareJournal } from './journal-file';
 import { commitsToSeal } from './journal-scan';
 import { StoreLock } from './lock';
 import { ChainstoreLogger, consoleLogger } from './logger';
@@ -36,9 +36,11 @@ export interface SegmentLogOptions {
    */
   sealOn?: 'worker' | 'event-loop';
   /**
-   * Whether the next journal's file is made ahead of time, zero-filled and synced, in the
-   * background (JournalFile.prepareSpare), so that no commit waits for zeros to be written ahead of
-   * its frame. Costs a segment's size of disk. Off for tests that replay file-system calls exactly.
+   * Whether journal space is made ahead of time, zero-filled and synced, in the background: the
+   * next journal's file (JournalFile.prepareSpare), and the open journal's zeros ahead of its frames
+   * when it was not made from a spare (JournalFile.extendAhead), so that no commit waits for zeros
+   * to be written ahead of its frame. Costs a segment's size of disk. Off for tests that replay
+   * file-system calls exactly.
    * @default true, or false when a `fileSystem` is given
    */
   spareJournals?: boolean;
@@ -194,15 +196,20 @@ export class SegmentLog {
       this.journal = await this.createJournal(nextSegmentNumber, nextPosition);
       return;
     }
-    const { durability, segmentSizeBytes } = this.options;
-    this.journal = await JournalFile.reopen(this.fileSystem, last.path, last.header, last.validEnd, durability, this.journalFlush, segmentSizeBytes);
-    if (this.journal.dataBytes >= segmentSizeBytes) await this.rotate();
+    this.journal = await JournalFile.reopen(this.fileSystem, last.path, last.header, last.validEnd, this.journalSettings);
+    if (this.journal.dataBytes >= this.options.segmentSizeBytes) await this.rotate();
     this.prepareSpare();
   }
 
-  /** Where the journal's fdatasync runs (SegmentLogOptions.journalFlush, with its default). */
-  private get journalFlush(): JournalFlush {
-    return this.options.journalFlush ?? 'blocking';
+  /** How journals are written: the options, with their defaults. */
+  private get journalSettings(): JournalSettings {
+    const { durability, segmentSizeBytes } = this.options;
+    return { durability, segmentSizeBytes, flush: this.options.journalFlush ?? 'blocking', extendInBackground: this.makesSpaceAhead };
+  }
+
+  /** SegmentLogOptions.spareJournals, with its default. */
+  private get makesSpaceAhead(): boolean {
+    return this.options.spareJournals ?? this.options.fileSystem === undefined;
   }
 
   /** Accepts one commit: assigns its positions and time now, resolves `durable` after its fdatasync. */
@@ -457,9 +464,7 @@ export class SegmentLog {
       this.fileSystem,
       this.layout.journalDirectory,
       { storeId: this.storeId, segmentNumber, firstPosition },
-      this.options.durability,
-      this.journalFlush,
-      this.options.segmentSizeBytes,
+      this.journalSettings,
       this.takeSpare(),
     );
     this.prepareSpare();
@@ -468,7 +473,7 @@ export class SegmentLog {
 
   /** Starts making the next journal's file in the background, unless one is made or being made. */
   private prepareSpare(): void {
-    if (this.spare || !(this.options.spareJournals ?? this.options.fileSystem === undefined)) return;
+    if (this.spare || !this.makesSpaceAhead) return;
     const { fileSystem, layout, options } = this;
     const spare: NonNullable<SegmentLog['spare']> = { made: false, file: undefined, making: Promise.resolve() };
     // A spare that could not be made (its fsync failed, the disk is full) holds no commit: it is
