@@ -37,10 +37,10 @@ export interface SegmentLogOptions {
   sealOn?: 'worker' | 'event-loop';
   /**
    * Whether journal space is made ahead of time, zero-filled and synced, in the background: the
-   * next journal's file (JournalFile.prepareSpare), and the open journal's zeros ahead of its frames
-   * when it was not made from a spare (JournalFile.extendAhead), so that no commit waits for zeros
-   * to be written ahead of its frame. Costs a segment's size of disk. Off for tests that replay
-   * file-system calls exactly.
+   * next journal's file once the open one holds 1 MiB of frames (JournalFile.prepareSpare), and
+   * the open journal's zeros ahead of its frames when it was not made from a spare
+   * (JournalFile.extendAhead), so that no commit waits for zeros to be written ahead of its frame.
+   * Costs a segment's size of disk. Off for tests that replay file-system calls exactly.
    * @default true, or false when a `fileSystem` is given
    */
   spareJournals?: boolean;
@@ -94,6 +94,8 @@ interface QueuedCommit {
 
 /** Most bytes of commits one group-commit write carries; the rest wait for the next write. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+/** Frames the open journal holds before the next journal's file is begun (prepareSpareWhenDue). */
+const SPARE_AFTER_BYTES = 1024 * 1024;
 
 /**
  * The storage engine: one writer, a journal with group commit for the open segment, sealed
@@ -198,7 +200,7 @@ export class SegmentLog {
     }
     this.journal = await JournalFile.reopen(this.fileSystem, last.path, last.header, last.validEnd, this.journalSettings);
     if (this.journal.dataBytes >= this.options.segmentSizeBytes) await this.rotate();
-    this.prepareSpare();
+    this.prepareSpareWhenDue(this.journal);
   }
 
   /** How journals are written: the options, with their defaults. */
@@ -408,6 +410,7 @@ export class SegmentLog {
         return this.fail('journal write', error);
       }
       this.publishDurable(batch, journal.segmentNumber, frameOffset);
+      this.prepareSpareWhenDue(journal);
       if (journal.dataBytes >= this.options.segmentSizeBytes) {
         try {
           await this.rotate();
@@ -459,16 +462,19 @@ export class SegmentLog {
       .catch((error) => this.fail('seal', error));
   }
 
-  private async createJournal(segmentNumber: number, firstPosition: number): Promise<JournalFile> {
-    const journal = await JournalFile.create(
-      this.fileSystem,
-      this.layout.journalDirectory,
-      { storeId: this.storeId, segmentNumber, firstPosition },
-      this.journalSettings,
-      this.takeSpare(),
-    );
-    this.prepareSpare();
-    return journal;
+  private createJournal(segmentNumber: number, firstPosition: number): Promise<JournalFile> {
+    const identity = { storeId: this.storeId, segmentNumber, firstPosition };
+    return JournalFile.create(this.fileSystem, this.layout.journalDirectory, identity, this.journalSettings, this.takeSpare());
+  }
+
+  /**
+   * Starts making the next journal's file once `journal` holds SPARE_AFTER_BYTES of frames, or half
+   * a segment if that is less: a store closed before then (a test's, a short-lived process's) never
+   * writes a segment's size of zeros for nothing, and one that writes on has the spare made long
+   * before its rotation.
+   */
+  private prepareSpareWhenDue(journal: JournalFile): void {
+    if (journal.dataBytes >= Math.min(SPARE_AFTER_BYTES, this.options.segmentSizeBytes / 2)) this.prepareSpare();
   }
 
   /** Starts making the next journal's file in the background, unless one is made or being made. */

@@ -27,36 +27,67 @@ describe('spare journals', () => {
     return SegmentLog.open({ directory, segmentSizeBytes: SEGMENT_SIZE_BYTES, durability: 'fsync', readOnly: false, logger: silentLogger });
   }
 
-  /** Appends ~2 KiB commits until the log has rotated `rotations` times, pausing after each for the spare. */
-  async function appendThroughRotations(log: SegmentLog, directory: string, rotations: number): Promise<number> {
-    let commits = 0;
+  /** A commit of 2.1-2.3 KB: 12 of them fill less than half of a 64 KiB journal, 16 more than half. */
+  function paddedCommit(index: number) {
+    return [commitEvent(`s-${index}`, 0, 'Tested', { padding: 'x'.repeat(2000) })];
+  }
+
+  /** Appends commits until the log has rotated `rotations` times, pausing for each spare as it is begun. */
+  async function appendThroughRotations(log: SegmentLog, directory: string, rotations: number, commits = 0): Promise<number> {
     const journals = () => readdirSync(join(directory, 'journal')).filter((name) => name.endsWith('.wal')).sort();
+    const spareBegun = () => existsSync(join(directory, 'journal', SPARE_JOURNAL_FILE));
     while (Number.parseInt(journals().pop() ?? '0', 10) <= rotations) {
-      const before = journals().pop();
-      await log.appendCommit([commitEvent(`s-${commits}`, 0, 'Tested', { padding: 'x'.repeat(2000) })]).durable;
-      commits++;
-      if (journals().pop() !== before) await sleep(50);
+      const before = spareBegun();
+      await log.appendCommit(paddedCommit(commits++)).durable;
+      if (!before && spareBegun()) await sleep(50);
     }
     return commits;
   }
 
-  it('makes each next journal from a spare of a whole journal, and removes the spare at close', async () => {
+  it('makes each next journal from a spare of a whole journal, begun once the open one is half full (64 KiB segments), and removes the spare at close', async () => {
     const directory = tempDirectory();
     const log = await open(directory);
+    const spare = join(directory, 'journal', SPARE_JOURNAL_FILE);
+    let commits = 0;
+    while (commits < 12) await log.appendCommit(paddedCommit(commits++)).durable;
     await sleep(50);
-    expect(statSync(join(directory, 'journal', SPARE_JOURNAL_FILE)).size).toBe(SPARE_FILE_BYTES);
-    const commits = await appendThroughRotations(log, directory, 3);
+    expect(existsSync(spare)).toBe(false);
+    while (commits < 16) await log.appendCommit(paddedCommit(commits++)).durable;
+    await sleep(50);
+    expect(statSync(spare).size).toBe(SPARE_FILE_BYTES);
+    commits = await appendThroughRotations(log, directory, 3, commits);
     await log.settle();
     // Journal 1 was made before any spare (its zeros extended in the background); journals 2-4 are spares.
     const open4 = join(directory, 'journal', '00000004.wal');
     expect(statSync(open4).size).toBe(SPARE_FILE_BYTES);
-    expect(existsSync(join(directory, 'journal', SPARE_JOURNAL_FILE))).toBe(true);
+    // Journal 4 has just been opened: its spare is begun once it is half full (less than 1 MiB).
+    expect(existsSync(spare)).toBe(false);
+    for (const stop = commits + 16; commits < stop; ) await log.appendCommit(paddedCommit(commits++)).durable;
+    await sleep(50);
+    expect(existsSync(spare)).toBe(true);
     await log.close();
-    expect(existsSync(join(directory, 'journal', SPARE_JOURNAL_FILE))).toBe(false);
+    expect(existsSync(spare)).toBe(false);
     const reopened = await open(directory);
     expect(reopened.durableNextPosition).toBe(commits);
     expect(reopened.sealedSegments.map((segment) => segment.segmentNumber)).toEqual([1, 2, 3]);
     await reopened.close();
+  });
+
+  it('begins the spare of a 64 MiB segment once the journal holds 1 MiB: a store closed before then writes none', async () => {
+    const directory = tempDirectory();
+    const log = await SegmentLog.open({ directory, segmentSizeBytes: 64 * 1024 * 1024, durability: 'fsync', readOnly: false, logger: silentLogger });
+    const spare = join(directory, 'journal', SPARE_JOURNAL_FILE);
+    // ~100 KB commits: 9 of them hold less than 1 MiB, 11 more.
+    const bigCommit = (index: number) => [commitEvent(`s-${index}`, 0, 'Tested', { padding: 'x'.repeat(100_000) })];
+    let commits = 0;
+    while (commits < 9) await log.appendCommit(bigCommit(commits++)).durable;
+    await sleep(50);
+    expect(existsSync(spare)).toBe(false);
+    while (commits < 11) await log.appendCommit(bigCommit(commits++)).durable;
+    await sleep(50);
+    expect(existsSync(spare)).toBe(true);
+    await log.close();
+    expect(existsSync(spare)).toBe(false);
   });
 
   it('removes a spare left by a crash, with or without the next header written into it, and loses nothing', async () => {

@@ -41,8 +41,9 @@ describe('resolveOptions', () => {
     for (const spareJournals of [undefined, false]) {
       const directory = mkdtempSync(join(tmpdir(), 'options-'));
       try {
-        const core = await StoreCore.open({ directory, logger: silentLogger, ...(spareJournals === undefined ? {} : { spareJournals }) });
-        await core.append('s', [{ type: 'T', data: {} }]);
+        // 64 KiB segments: the spare is made once the journal holds 32 KiB of frames.
+        const core = await StoreCore.open({ directory, segmentSizeBytes: 64 * 1024, logger: silentLogger, ...(spareJournals === undefined ? {} : { spareJournals }) });
+        await core.append('s', [{ type: 'T', data: { padding: 'x'.repeat(40 * 1024) } }]);
         await new Promise((resolve) => setTimeout(resolve, 50));
         expect({ spareJournals, made: existsSync(join(directory, 'journal', SPARE_JOURNAL_FILE)) }).toEqual({ spareJournals, made: spareJournals === undefined });
         await core.close();
