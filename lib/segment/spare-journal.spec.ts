@@ -22,6 +22,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 describe('spare journals', () => {
   const tempDirectory = useTempDirectories();
+  /** Each spare begun by the test, as JournalFile.prepareSpare's promise: a test waits for the spare it caused. */
+  let making: Array<Promise<unknown>> = [];
+
+  beforeEach(() => {
+    making = [];
+    const prepare = JournalFile.prepareSpare.bind(JournalFile);
+    jest.spyOn(JournalFile, 'prepareSpare').mockImplementation((...args) => {
+      const made = prepare(...args);
+      making.push(made);
+      return made;
+    });
+  });
+
+  afterEach(() => jest.restoreAllMocks());
 
   function open(directory: string): Promise<SegmentLog> {
     return SegmentLog.open({ directory, segmentSizeBytes: SEGMENT_SIZE_BYTES, durability: 'fsync', readOnly: false, logger: silentLogger });
@@ -32,14 +46,13 @@ describe('spare journals', () => {
     return [commitEvent(`s-${index}`, 0, 'Tested', { padding: 'x'.repeat(2000) })];
   }
 
-  /** Appends commits until the log has rotated `rotations` times, pausing for each spare as it is begun. */
+  /** Appends commits until the log has rotated `rotations` times, waiting for each spare once it is begun. */
   async function appendThroughRotations(log: SegmentLog, directory: string, rotations: number, commits = 0): Promise<number> {
     const journals = () => readdirSync(join(directory, 'journal')).filter((name) => name.endsWith('.wal')).sort();
-    const spareBegun = () => existsSync(join(directory, 'journal', SPARE_JOURNAL_FILE));
     while (Number.parseInt(journals().pop() ?? '0', 10) <= rotations) {
-      const before = spareBegun();
+      const begun = making.length;
       await log.appendCommit(paddedCommit(commits++)).durable;
-      if (!before && spareBegun()) await sleep(50);
+      if (making.length > begun) await making[making.length - 1];
     }
     return commits;
   }
@@ -50,20 +63,22 @@ describe('spare journals', () => {
     const spare = join(directory, 'journal', SPARE_JOURNAL_FILE);
     let commits = 0;
     while (commits < 12) await log.appendCommit(paddedCommit(commits++)).durable;
-    await sleep(50);
-    expect(existsSync(spare)).toBe(false);
+    expect(making).toHaveLength(0);
     while (commits < 16) await log.appendCommit(paddedCommit(commits++)).durable;
-    await sleep(50);
+    expect(making).toHaveLength(1);
+    await making[0];
     expect(statSync(spare).size).toBe(SPARE_FILE_BYTES);
     commits = await appendThroughRotations(log, directory, 3, commits);
     await log.settle();
     // Journal 1 was made before any spare (its zeros extended in the background); journals 2-4 are spares.
     const open4 = join(directory, 'journal', '00000004.wal');
     expect(statSync(open4).size).toBe(SPARE_FILE_BYTES);
-    // Journal 4 has just been opened: its spare is begun once it is half full (less than 1 MiB).
+    // Journal 4 has just been opened (holding a commit or two): its spare is begun once it is half full (less than 1 MiB).
+    expect(making).toHaveLength(3);
     expect(existsSync(spare)).toBe(false);
     for (const stop = commits + 16; commits < stop; ) await log.appendCommit(paddedCommit(commits++)).durable;
-    await sleep(50);
+    expect(making).toHaveLength(4);
+    await making[3];
     expect(existsSync(spare)).toBe(true);
     await log.close();
     expect(existsSync(spare)).toBe(false);
@@ -81,10 +96,10 @@ describe('spare journals', () => {
     const bigCommit = (index: number) => [commitEvent(`s-${index}`, 0, 'Tested', { padding: 'x'.repeat(100_000) })];
     let commits = 0;
     while (commits < 9) await log.appendCommit(bigCommit(commits++)).durable;
-    await sleep(50);
-    expect(existsSync(spare)).toBe(false);
+    expect(making).toHaveLength(0);
     while (commits < 11) await log.appendCommit(bigCommit(commits++)).durable;
-    await sleep(50);
+    expect(making).toHaveLength(1);
+    await making[0];
     expect(existsSync(spare)).toBe(true);
     await log.close();
     expect(existsSync(spare)).toBe(false);

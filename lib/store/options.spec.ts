@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { silentLogger } from '../segment';
-import { SPARE_JOURNAL_FILE } from '../segment/journal-file';
+import { JournalFile, SPARE_JOURNAL_FILE } from '../segment/journal-file';
 import { StoreCore } from './store-core';
 import { DEFAULT_MAX_EVENT_SIZE_BYTES, DEFAULT_SEGMENT_SIZE_BYTES, resolveOptions } from './options';
 
@@ -41,13 +41,20 @@ describe('resolveOptions', () => {
     for (const spareJournals of [undefined, false]) {
       const directory = mkdtempSync(join(tmpdir(), 'options-'));
       try {
-        // 64 KiB segments: the spare is made once the journal holds 32 KiB of frames.
+        const prepare = JournalFile.prepareSpare.bind(JournalFile);
+        const making: Array<Promise<unknown>> = [];
+        jest.spyOn(JournalFile, 'prepareSpare').mockImplementation((...args) => {
+          making.push(prepare(...args));
+          return making[making.length - 1] as ReturnType<typeof prepare>;
+        });
+        // 64 KiB segments: the spare is begun once the journal holds 32 KiB of frames.
         const core = await StoreCore.open({ directory, segmentSizeBytes: 64 * 1024, logger: silentLogger, ...(spareJournals === undefined ? {} : { spareJournals }) });
         await core.append('s', [{ type: 'T', data: { padding: 'x'.repeat(40 * 1024) } }]);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await Promise.all(making);
         expect({ spareJournals, made: existsSync(join(directory, 'journal', SPARE_JOURNAL_FILE)) }).toEqual({ spareJournals, made: spareJournals === undefined });
         await core.close();
       } finally {
+        jest.restoreAllMocks();
         rmSync(directory, { recursive: true, force: true });
       }
     }
