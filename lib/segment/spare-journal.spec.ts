@@ -12,8 +12,6 @@ const SEGMENT_SIZE_BYTES = 64 * 1024;
 /** What prepareSpare makes for 64 KiB segments: the header, the segment rounded to 64 KiB, and 64 KiB over. */
 const SPARE_FILE_BYTES = JOURNAL_HEADER_BYTES + 2 * 64 * 1024;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * The next journal's file is made ahead of time, zero-filled and synced, in the background, so no
  * commit waits for zeros to be written ahead of its frame. It is a .tmp until a rotation writes the
@@ -146,10 +144,18 @@ describe('spare journals', () => {
   });
 
   it('is not made for a log on an injected file system (its calls must replay exactly) unless asked for', async () => {
-    const directory = tempDirectory();
-    const log = await SegmentLog.open({ directory, segmentSizeBytes: SEGMENT_SIZE_BYTES, durability: 'fsync', readOnly: false, fileSystem: new NodeFileSystem(), logger: silentLogger });
-    await sleep(50);
-    expect(existsSync(join(directory, 'journal', SPARE_JOURNAL_FILE))).toBe(false);
-    await log.close();
+    for (const spareJournals of [undefined, true]) {
+      const directory = tempDirectory();
+      making = [];
+      const fileSystem = new NodeFileSystem();
+      const log = await SegmentLog.open({ directory, segmentSizeBytes: SEGMENT_SIZE_BYTES, durability: 'fsync', readOnly: false, fileSystem, spareJournals, logger: silentLogger });
+      for (let commits = 0; commits < 16; ) await log.appendCommit(paddedCommit(commits++)).durable;
+      await Promise.all(making);
+      const journalBytes = statSync(join(directory, 'journal', '00000001.wal')).size;
+      await log.close();
+      // Past half the journal: a spare only when asked for; nor, unasked, zeros extended past the first 64 KiB.
+      expect({ spareJournals, spares: making.length }).toEqual({ spareJournals, spares: spareJournals ? 1 : 0 });
+      if (!spareJournals) expect(journalBytes).toBe(JOURNAL_HEADER_BYTES + 64 * 1024);
+    }
   });
 });
