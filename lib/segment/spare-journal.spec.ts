@@ -1,12 +1,13 @@
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitEvent } from '../../test/support/events';
+import { watchSpares } from '../../test/support/spare-journals';
 import { useTempDirectories } from '../../test/support/temp-directory';
 import { encodeJournalHeader, JOURNAL_HEADER_BYTES } from '../format';
 import { NodeFileSystem } from './file-system';
 import { JournalFile, SPARE_JOURNAL_FILE } from './journal-file';
 import { silentLogger } from './logger';
-import { SegmentLog } from './segment-log';
+import { CommitEvent, SegmentLog } from './segment-log';
 
 const SEGMENT_SIZE_BYTES = 64 * 1024;
 /** What prepareSpare makes for 64 KiB segments: the header, the segment rounded to 64 KiB, and 64 KiB over. */
@@ -24,13 +25,7 @@ describe('spare journals', () => {
   let making: Array<Promise<unknown>> = [];
 
   beforeEach(() => {
-    making = [];
-    const prepare = JournalFile.prepareSpare.bind(JournalFile);
-    jest.spyOn(JournalFile, 'prepareSpare').mockImplementation((...args) => {
-      const made = prepare(...args);
-      making.push(made);
-      return made;
-    });
+    making = watchSpares();
   });
 
   afterEach(() => jest.restoreAllMocks());
@@ -42,6 +37,20 @@ describe('spare journals', () => {
   /** A commit of 2.1-2.3 KB: 12 of them fill less than half of a 64 KiB journal, 16 more than half. */
   function paddedCommit(index: number) {
     return [commitEvent(`s-${index}`, 0, 'Tested', { padding: 'x'.repeat(2000) })];
+  }
+
+  /**
+   * Appends commits up to index `quiet` and checks that no spare was begun, then up to `begun` and
+   * checks that one was; waits for it to be made. Returns the commits appended in all.
+   */
+  async function appendUntilSpareBegun(log: SegmentLog, commitOf: (index: number) => CommitEvent[], quiet: number, begun: number, commits = 0): Promise<number> {
+    const before = making.length;
+    while (commits < quiet) await log.appendCommit(commitOf(commits++)).durable;
+    expect(making).toHaveLength(before);
+    while (commits < begun) await log.appendCommit(commitOf(commits++)).durable;
+    expect(making).toHaveLength(before + 1);
+    await making[before];
+    return commits;
   }
 
   /** Appends commits until the log has rotated `rotations` times, waiting for each spare once it is begun. */
@@ -59,12 +68,7 @@ describe('spare journals', () => {
     const directory = tempDirectory();
     const log = await open(directory);
     const spare = join(directory, 'journal', SPARE_JOURNAL_FILE);
-    let commits = 0;
-    while (commits < 12) await log.appendCommit(paddedCommit(commits++)).durable;
-    expect(making).toHaveLength(0);
-    while (commits < 16) await log.appendCommit(paddedCommit(commits++)).durable;
-    expect(making).toHaveLength(1);
-    await making[0];
+    let commits = await appendUntilSpareBegun(log, paddedCommit, 12, 16);
     expect(statSync(spare).size).toBe(SPARE_FILE_BYTES);
     commits = await appendThroughRotations(log, directory, 3, commits);
     await log.settle();
@@ -74,9 +78,7 @@ describe('spare journals', () => {
     // Journal 4 has just been opened (holding a commit or two): its spare is begun once it is half full (less than 1 MiB).
     expect(making).toHaveLength(3);
     expect(existsSync(spare)).toBe(false);
-    for (const stop = commits + 16; commits < stop; ) await log.appendCommit(paddedCommit(commits++)).durable;
-    expect(making).toHaveLength(4);
-    await making[3];
+    commits = await appendUntilSpareBegun(log, paddedCommit, commits + 10, commits + 16, commits);
     expect(existsSync(spare)).toBe(true);
     await log.close();
     expect(existsSync(spare)).toBe(false);
@@ -92,12 +94,7 @@ describe('spare journals', () => {
     const spare = join(directory, 'journal', SPARE_JOURNAL_FILE);
     // ~100 KB commits: 9 of them hold less than 1 MiB, 11 more.
     const bigCommit = (index: number) => [commitEvent(`s-${index}`, 0, 'Tested', { padding: 'x'.repeat(100_000) })];
-    let commits = 0;
-    while (commits < 9) await log.appendCommit(bigCommit(commits++)).durable;
-    expect(making).toHaveLength(0);
-    while (commits < 11) await log.appendCommit(bigCommit(commits++)).durable;
-    expect(making).toHaveLength(1);
-    await making[0];
+    await appendUntilSpareBegun(log, bigCommit, 9, 11);
     expect(existsSync(spare)).toBe(true);
     await log.close();
     expect(existsSync(spare)).toBe(false);
@@ -146,15 +143,15 @@ describe('spare journals', () => {
   it('is not made for a log on an injected file system (its calls must replay exactly) unless asked for', async () => {
     for (const spareJournals of [undefined, true]) {
       const directory = tempDirectory();
-      making = [];
+      const begun = making.length;
       const fileSystem = new NodeFileSystem();
       const log = await SegmentLog.open({ directory, segmentSizeBytes: SEGMENT_SIZE_BYTES, durability: 'fsync', readOnly: false, fileSystem, spareJournals, logger: silentLogger });
       for (let commits = 0; commits < 16; ) await log.appendCommit(paddedCommit(commits++)).durable;
-      await Promise.all(making);
+      await Promise.all(making.slice(begun));
       const journalBytes = statSync(join(directory, 'journal', '00000001.wal')).size;
       await log.close();
       // Past half the journal: a spare only when asked for; nor, unasked, zeros extended past the first 64 KiB.
-      expect({ spareJournals, spares: making.length }).toEqual({ spareJournals, spares: spareJournals ? 1 : 0 });
+      expect({ spareJournals, spares: making.length - begun }).toEqual({ spareJournals, spares: spareJournals ? 1 : 0 });
       if (!spareJournals) expect(journalBytes).toBe(JOURNAL_HEADER_BYTES + 64 * 1024);
     }
   });

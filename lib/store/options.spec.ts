@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { silentLogger } from '../segment';
-import { JournalFile, SPARE_JOURNAL_FILE } from '../segment/journal-file';
+import { SPARE_JOURNAL_FILE } from '../segment/journal-file';
+import { watchSpares } from '../../test/support/spare-journals';
 import { StoreCore } from './store-core';
 import { DEFAULT_MAX_EVENT_SIZE_BYTES, DEFAULT_SEGMENT_SIZE_BYTES, resolveOptions } from './options';
 
@@ -41,12 +42,7 @@ describe('resolveOptions', () => {
     for (const spareJournals of [undefined, false]) {
       const directory = mkdtempSync(join(tmpdir(), 'options-'));
       try {
-        const prepare = JournalFile.prepareSpare.bind(JournalFile);
-        const making: Array<Promise<unknown>> = [];
-        jest.spyOn(JournalFile, 'prepareSpare').mockImplementation((...args) => {
-          making.push(prepare(...args));
-          return making[making.length - 1] as ReturnType<typeof prepare>;
-        });
+        const making = watchSpares();
         // 64 KiB segments: the spare is begun once the journal holds 32 KiB of frames.
         const core = await StoreCore.open({ directory, segmentSizeBytes: 64 * 1024, logger: silentLogger, ...(spareJournals === undefined ? {} : { spareJournals }) });
         await core.append('s', [{ type: 'T', data: { padding: 'x'.repeat(40 * 1024) } }]);
