@@ -5,7 +5,7 @@ import {
   decodeCommitBlockHeader,
   EVENT_RECORD_HEADER_BYTES,
   EventRecordLayout,
-  mapCommitEvents,
+  forEachCommitEvent,
   encodeIndexBlock,
   encodeSegmentHeader,
   END_MARKER_BYTES,
@@ -137,8 +137,8 @@ function* scanCommits(commits: readonly Buffer[], hashes: HashFunctions): Steps<
   for (const [i, commit] of commits.entries()) {
     const header = decodeCommitBlockHeader(commit, 0, commit.length);
     if (header instanceof FormatError) throw new RangeError(`commit ${i} is not a valid block: ${header.message}`);
-    const events = mapCommitEvents(commit, 0, header, scanEvent);
-    if (events instanceof FormatError) throw new RangeError(`commit ${i} is not a valid block: ${events.message}`);
+    const failed = forEachCommitEvent(commit, 0, header, scanEvent);
+    if (failed) throw new RangeError(`commit ${i} is not a valid block: ${failed.message}`);
     if (firstPosition < 0) firstPosition = header.firstPosition;
     commitOffsets[i] = offset;
     commitPositionDeltas[i] = header.firstPosition - firstPosition;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { alignUp, checksum, isZero, MAX_SAFE_U64, readU64, writeU64 } from './bytes';
+import { alignUp, checksum, isZero, MAX_SAFE_U64, readU64, u16At, u32At, u64At, writeU64 } from './bytes';
 
 describe('bytes', () => {
   it('writes a u64 little-endian and reads back every value up to 2^53 - 1', () => {
@@ -9,6 +9,7 @@ describe('bytes', () => {
         writeU64(bytes, 0, value);
         expect(bytes.readBigUInt64LE(0)).toBe(BigInt(value));
         expect(readU64(bytes, 0)).toBe(value);
+        expect(u64At(bytes, 0)).toBe(value);
       }),
       { numRuns: 200 },
     );
@@ -19,7 +20,21 @@ describe('bytes', () => {
       const bytes = Buffer.alloc(8);
       bytes.writeBigUInt64LE(value);
       expect(readU64(bytes, 0)).toBe(-1);
+      expect(u64At(bytes, 0)).toBe(-1);
     }
+  });
+
+  it('reads u16 and u32 byte by byte as Buffer reads them, at any offset', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 4, maxLength: 32 }), fc.nat(), (random, at) => {
+        const bytes = Buffer.from(random);
+        const offset = at % (bytes.length - 3);
+        expect(u32At(bytes, offset)).toBe(bytes.readUInt32LE(offset));
+        expect(u16At(bytes, offset)).toBe(bytes.readUInt16LE(offset));
+      }),
+      { numRuns: 200 },
+    );
+    expect(u32At(Buffer.from([0xff, 0xff, 0xff, 0xff]), 0)).toBe(0xffff_ffff);
   });
 
   it('continues a CRC-32 from a seed as if over the concatenation (how frames skip their checksum field)', () => {

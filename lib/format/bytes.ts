@@ -14,6 +14,27 @@ export function readU64(bytes: Buffer, offset: number): number {
 }
 
 /**
+ * The little-endian u32 at `offset`, read byte by byte: for decoders that run once per record of a
+ * replay, where Buffer.readUInt32LE's call and checks cost more than the loads. The caller has
+ * checked that the 4 bytes are inside `bytes` (a load past the end reads as 0 here, not a RangeError).
+ */
+export function u32At(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset] as number) | ((bytes[offset + 1] as number) << 8) | ((bytes[offset + 2] as number) << 16) | ((bytes[offset + 3] as number) << 24)) >>> 0;
+}
+
+/** u32At's u16. */
+export function u16At(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset] as number) | ((bytes[offset + 1] as number) << 8);
+}
+
+/** readU64 as u32At reads: -1 above 2^53 - 1. The caller has checked that the 8 bytes are there. */
+export function u64At(bytes: Uint8Array, offset: number): number {
+  const high = u32At(bytes, offset + 4);
+  if (high >= 0x20_0000) return -1;
+  return high * TWO_POW_32 + u32At(bytes, offset);
+}
+
+/**
  * A DataView of the buffer's bytes, for decoders that read many fields: `getUint32(at, true)`
  * compiles to one load, where Buffer.readUInt32LE loads and checks each of the four bytes.
  */

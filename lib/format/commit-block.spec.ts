@@ -121,6 +121,13 @@ describe('commit block', () => {
     }
   });
 
+  it('reports a block cut short by its buffer, even when `end` says more bytes follow', () => {
+    const block = encodeCommitBlock(sample);
+    for (const length of [0, COMMIT_BLOCK_HEADER_BYTES - 1, COMMIT_BLOCK_HEADER_BYTES, block.length - 1]) {
+      expect(decodeCommitBlockHeader(block.subarray(0, length), 0, block.length)).toBeInstanceOf(FormatError);
+    }
+  });
+
   it('reports a checksum-valid block that holds no event', () => {
     const block = encodeCommitBlock({ ...sample, events: [] });
     expect(decodeCommitBlockHeader(block, 0, block.length)).toMatchObject({ offset: 8, reason: 'a commit holds no event' });

@@ -1,5 +1,5 @@
 import { FormatError } from '../errors/format.error';
-import { checksum, readU64, writeU64 } from './bytes';
+import { checksum, u32At, u64At, writeU64 } from './bytes';
 import { EventRecord, eventRecordFromLayout, eventRecordLength, EventRecordLayout, EventRecordParts, readEventRecordLayout, scratchEventRecordLayout, writeEventRecordAt } from './event-record';
 
 /**
@@ -67,23 +67,31 @@ export function encodeCommitBlock(input: EncodeCommitInput): Buffer {
   return block;
 }
 
-/** Decodes and checks the header of the block at `offset` (its checksum included), not its events. */
+/**
+ * Decodes and checks the header of the block at `offset` (its checksum included), not its events.
+ * Runs once per commit of a replay: fields are read byte by byte, once the bytes are known to be there.
+ */
 export function decodeCommitBlockHeader(bytes: Buffer, offset: number, end: number): CommitBlockHeader | FormatError {
-  const fail = (at: number, reason: string) => new FormatError('commit block', at - offset, reason);
-  if (end - offset < COMMIT_BLOCK_HEADER_BYTES) return fail(offset, 'shorter than a commit header');
-  const blockLength = bytes.readUInt32LE(offset);
-  if (blockLength < COMMIT_BLOCK_HEADER_BYTES || blockLength > end - offset) {
-    return fail(offset, `block length ${blockLength} out of range`);
+  const available = Math.min(end, bytes.length) - offset;
+  if (available < COMMIT_BLOCK_HEADER_BYTES) return commitBlockError(0, 'shorter than a commit header');
+  const blockLength = u32At(bytes, offset);
+  if (blockLength < COMMIT_BLOCK_HEADER_BYTES || blockLength > available) {
+    return commitBlockError(0, `block length ${blockLength} out of range`);
   }
-  if (bytes.readUInt32LE(offset + 4) !== checksum(bytes, offset + 8, offset + blockLength)) {
-    return fail(offset + 4, 'checksum mismatch');
+  if (u32At(bytes, offset + 4) !== checksum(bytes, offset + 8, offset + blockLength)) {
+    return commitBlockError(4, 'checksum mismatch');
   }
-  const eventCount = bytes.readUInt32LE(offset + 8);
-  const firstPosition = readU64(bytes, offset + 16);
-  const recordedAtMs = readU64(bytes, offset + 24);
-  if (eventCount === 0) return fail(offset + 8, 'a commit holds no event');
-  if (firstPosition < 0 || recordedAtMs < 0) return fail(offset + 16, 'a u64 field is above 2^53');
+  const eventCount = u32At(bytes, offset + 8);
+  const firstPosition = u64At(bytes, offset + 16);
+  const recordedAtMs = u64At(bytes, offset + 24);
+  if (eventCount === 0) return commitBlockError(8, 'a commit holds no event');
+  if (firstPosition < 0 || recordedAtMs < 0) return commitBlockError(16, 'a u64 field is above 2^53');
   return { blockLength, eventCount, firstPosition, recordedAtMs };
+}
+
+/** `at` is relative to the block's start. A function, not a closure per call: decoders run per commit. */
+function commitBlockError(at: number, reason: string): FormatError {
+  return new FormatError('commit block', at, reason);
 }
 
 /** Decodes the block's events and checks they fill it exactly, with dense positions and its recordedAt. */
@@ -105,21 +113,40 @@ export function mapCommitEvents<T>(
   header: CommitBlockHeader,
   build: (bytes: Buffer, layout: EventRecordLayout) => T,
 ): T[] | FormatError {
-  const end = offset + header.blockLength;
   const events: T[] = [];
+  const failed = forEachCommitEvent(bytes, offset, header, (buffer, layout) => {
+    events.push(build(buffer, layout));
+  });
+  return failed ?? events;
+}
+
+/**
+ * mapCommitEvents without the array: `visit` sees each event's layout in order, and the block is
+ * checked as it goes (a visit may already have run when a later event turns out malformed).
+ * Returns the FormatError, or undefined when the events fill the block exactly.
+ */
+export function forEachCommitEvent(
+  bytes: Buffer,
+  offset: number,
+  header: CommitBlockHeader,
+  visit: (bytes: Buffer, layout: EventRecordLayout) => void,
+): FormatError | undefined {
+  const end = offset + header.blockLength;
+  let count = 0;
   let cursor = offset + COMMIT_BLOCK_HEADER_BYTES;
   while (cursor < end) {
     const layout = readEventRecordLayout(bytes, cursor, end, buildLayout);
-    if (layout instanceof FormatError) return new FormatError('commit block', cursor - offset + layout.offset, layout.reason);
-    if (layout.position !== header.firstPosition + events.length || layout.recordedAtMs !== header.recordedAtMs) {
-      return new FormatError('commit block', cursor - offset, 'event position or recordedAt disagrees with its commit');
+    if (layout instanceof FormatError) return commitBlockError(cursor - offset + layout.offset, layout.reason);
+    if (layout.position !== header.firstPosition + count || layout.recordedAtMs !== header.recordedAtMs) {
+      return commitBlockError(cursor - offset, 'event position or recordedAt disagrees with its commit');
     }
-    events.push(build(bytes, layout));
+    visit(bytes, layout);
+    count++;
     cursor += layout.recordLength;
-    if (events.length > header.eventCount) break;
+    if (count > header.eventCount) break;
   }
-  if (events.length !== header.eventCount) {
-    return new FormatError('commit block', 8, `event count ${header.eventCount} does not match the ${events.length} events present`);
+  if (count !== header.eventCount) {
+    return commitBlockError(8, `event count ${header.eventCount} does not match the ${count} events present`);
   }
-  return events;
+  return undefined;
 }

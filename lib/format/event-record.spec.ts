@@ -84,6 +84,13 @@ describe('event record', () => {
     }
   });
 
+  it('reports a record cut short by its buffer, even when `end` says the block goes on', () => {
+    const record = encode(sample);
+    for (const length of [0, EVENT_RECORD_HEADER_BYTES - 1, EVENT_RECORD_HEADER_BYTES, record.length - 1]) {
+      expect(decodeEventRecord(record.subarray(0, length), 0, record.length)).toBeInstanceOf(FormatError);
+    }
+  });
+
   it('reports a record length that disagrees with its field lengths', () => {
     const record = encode(sample);
     record.writeUInt32LE(record.length - 1, 0);

@@ -1,5 +1,5 @@
 import { FormatError } from '../errors/format.error';
-import { readU64, writeU64 } from './bytes';
+import { u16At, u32At, u64At, writeU64 } from './bytes';
 
 /**
  * One event, self-contained: it can be decoded without the commit around it.
@@ -111,22 +111,22 @@ export function scratchEventRecordLayout(): EventRecordLayout {
  * are, in `into` (overwritten: the caller is done with what it held; scratchEventRecordLayout).
  */
 export function readEventRecordLayout(bytes: Buffer, offset: number, end: number, into: EventRecordLayout): EventRecordLayout | FormatError {
-  const fail = (at: number, reason: string) => new FormatError('event record', at - offset, reason);
-  if (end - offset < EVENT_RECORD_HEADER_BYTES) return fail(offset, 'shorter than an event header');
-  const recordLength = bytes.readUInt32LE(offset);
-  const streamIdLength = bytes.readUInt16LE(offset + 4);
-  const typeLength = bytes.readUInt16LE(offset + 6);
-  const dataLength = bytes.readUInt32LE(offset + 48);
-  const metadataLength = bytes.readUInt32LE(offset + 52);
+  const available = Math.min(end, bytes.length) - offset;
+  if (available < EVENT_RECORD_HEADER_BYTES) return eventRecordError(0, 'shorter than an event header');
+  const recordLength = u32At(bytes, offset);
+  const streamIdLength = u16At(bytes, offset + 4);
+  const typeLength = u16At(bytes, offset + 6);
+  const dataLength = u32At(bytes, offset + 48);
+  const metadataLength = u32At(bytes, offset + 52);
   const expected = EVENT_RECORD_HEADER_BYTES + streamIdLength + typeLength + dataLength + metadataLength;
-  if (recordLength !== expected) return fail(offset, `record length ${recordLength} does not match its fields (${expected})`);
-  if (recordLength > end - offset) return fail(offset, `record length ${recordLength} runs past the end of its block`);
-  if (streamIdLength === 0 || streamIdLength > MAX_STREAM_ID_BYTES) return fail(offset + 4, 'stream id length out of range');
-  if (typeLength === 0 || typeLength > MAX_EVENT_TYPE_BYTES) return fail(offset + 6, 'type length out of range');
-  const position = readU64(bytes, offset + 8);
-  const version = readU64(bytes, offset + 16);
-  const recordedAtMs = readU64(bytes, offset + 24);
-  if (position < 0 || version < 0 || recordedAtMs < 0) return fail(offset + 8, 'a u64 field is above 2^53');
+  if (recordLength !== expected) return eventRecordError(0, `record length ${recordLength} does not match its fields (${expected})`);
+  if (recordLength > available) return eventRecordError(0, `record length ${recordLength} runs past the end of its block`);
+  if (streamIdLength === 0 || streamIdLength > MAX_STREAM_ID_BYTES) return eventRecordError(4, 'stream id length out of range');
+  if (typeLength === 0 || typeLength > MAX_EVENT_TYPE_BYTES) return eventRecordError(6, 'type length out of range');
+  const position = u64At(bytes, offset + 8);
+  const version = u64At(bytes, offset + 16);
+  const recordedAtMs = u64At(bytes, offset + 24);
+  if (position < 0 || version < 0 || recordedAtMs < 0) return eventRecordError(8, 'a u64 field is above 2^53');
   into.offset = offset;
   into.recordLength = recordLength;
   into.position = position;
@@ -137,6 +137,11 @@ export function readEventRecordLayout(bytes: Buffer, offset: number, end: number
   into.dataLength = dataLength;
   into.metadataLength = metadataLength;
   return into;
+}
+
+/** `at` is relative to the record's start. A function, not a closure per call: a replay reads millions. */
+function eventRecordError(at: number, reason: string): FormatError {
+  return new FormatError('event record', at, reason);
 }
 
 /** The record's fields as values: strings decoded, byte fields as views into `bytes` (not copies). */

@@ -1,7 +1,7 @@
 import { digestBytes, sha256Text } from '../chain/hash-functions';
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
-import { decodeJournalHeader, EVENT_RECORD_HEADER_BYTES, JOURNAL_HEADER_BYTES, JournalHeader, mapCommitEvents, PARENT_HASH_OFFSET, parentHashTextOf } from '../format';
+import { decodeJournalHeader, EVENT_RECORD_HEADER_BYTES, JOURNAL_HEADER_BYTES, JournalHeader, forEachCommitEvent, PARENT_HASH_OFFSET, parentHashTextOf } from '../format';
 import { FileSystem, readFully, readFullyIntoSync } from './file-system';
 import { JournalBytes, JournalCommit, scanJournal } from './journal-scan';
 import { StoreLayout } from './store-layout';
@@ -105,13 +105,13 @@ async function readCheckedJournal(
 /** Appends the commit's events to `events`; a CorruptionError when they do not fill its block exactly. */
 function addEvents(events: JournalEvents, name: string, commit: JournalCommit, block: Buffer): CorruptionError | undefined {
   const header = { blockLength: commit.length, eventCount: commit.eventCount, firstPosition: commit.firstPosition, recordedAtMs: commit.recordedAtMs };
-  const added = mapCommitEvents(block, 0, header, (bytes, record) => {
+  const failed = forEachCommitEvent(block, 0, header, (bytes, record) => {
     const streamIdStart = record.offset + EVENT_RECORD_HEADER_BYTES;
     events.streamIds.push(bytes.toString('utf8', streamIdStart, streamIdStart + record.streamIdLength));
     events.versions.push(record.version);
     events.recordOffsets.push(commit.offset + record.offset);
   });
-  return added instanceof FormatError ? new CorruptionError(name, commit.offset + added.offset, added.reason) : undefined;
+  return failed ? new CorruptionError(name, commit.offset + failed.offset, failed.reason) : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
-import { decodeCommitBlockHeader, EVENT_RECORD_HEADER_BYTES, EventRecord, eventRecordFromLayout, EventRecordLayout, mapCommitEvents, readEventRecordLayout, scratchEventRecordLayout } from '../format';
+import { decodeCommitBlockHeader, EVENT_RECORD_HEADER_BYTES, EventRecord, eventRecordFromLayout, EventRecordLayout, forEachCommitEvent, readEventRecordLayout, scratchEventRecordLayout } from '../format';
 import { StoreLayout } from '../segment';
 import { FileReader } from './file-reader';
 import { LogPart, LogParts } from './log-parts';
@@ -70,16 +70,16 @@ export class LogReader {
     const bytes = this.files.read(part.path, start, part.commitEnd(lastCommit) - start);
     const events: RecordedEvent[] = [];
     const [low, high] = forwards ? [from, bound] : [bound, from];
-    const build = (buffer: Buffer, layout: EventRecordLayout): RecordedEvent | undefined => {
-      if (layout.position < low || layout.position > high) return undefined;
-      if (filter && !passesLayout(buffer, layout, filter)) return undefined;
-      return recordedEventFromLayout(buffer, layout, part, start);
+    const add = (buffer: Buffer, layout: EventRecordLayout): void => {
+      if (layout.position < low || layout.position > high) return;
+      if (filter && !passesLayout(buffer, layout, filter)) return;
+      events.push(recordedEventFromLayout(buffer, layout, part, start));
     };
     for (let k = 0; k <= lastCommit - firstCommit; k++) {
       const i = forwards ? firstCommit + k : lastCommit - k;
-      const built = this.decodeCommit(part, bytes, part.commitOffset(i) - start, start, build);
-      if (!forwards) built.reverse();
-      for (const event of built) if (event) events.push(event);
+      const before = events.length;
+      this.decodeCommit(part, bytes, part.commitOffset(i) - start, start, add);
+      if (!forwards) reverseFrom(events, before);
     }
     if (forwards) {
       const next = lastCommit + 1 < part.commitCount ? part.commitFirstPosition(lastCommit + 1) : part.firstPosition + part.eventCount;
@@ -186,17 +186,26 @@ export class LogReader {
     return first;
   }
 
-  private decodeCommit<T>(part: LogPart, bytes: Buffer, offset: number, fileStart: number, build: (bytes: Buffer, layout: EventRecordLayout) => T): T[] {
+  /** Checks the commit at `offset` of `bytes` and hands each of its events to `visit`, in order. */
+  private decodeCommit(part: LogPart, bytes: Buffer, offset: number, fileStart: number, visit: (bytes: Buffer, layout: EventRecordLayout) => void): void {
     const header = decodeCommitBlockHeader(bytes, offset, bytes.length);
-    const events = header instanceof FormatError ? header : mapCommitEvents(bytes, offset, header, build);
-    if (events instanceof FormatError) throw new CorruptionError(StoreLayout.partName(part), fileStart + offset + events.offset, events.reason);
-    return events;
+    const failed = header instanceof FormatError ? header : forEachCommitEvent(bytes, offset, header, visit);
+    if (failed) throw new CorruptionError(StoreLayout.partName(part), fileStart + offset + failed.offset, failed.reason);
   }
 
   private pathOf(location: EventLocation): string {
     // A loop rather than find(): a stream read asks once per event, and a closure per call is garbage.
     for (const part of this.parts.parts) if (part.segmentNumber === location.segmentNumber && part.source === location.source) return part.path;
     throw new CorruptionError(StoreLayout.partName(location), location.offset, 'no such segment is open');
+  }
+}
+
+/** Reverses `items[from..]` in place: a commit's events, read forwards, for a backwards read. */
+function reverseFrom<T>(items: T[], from: number): void {
+  for (let i = from, j = items.length - 1; i < j; i++, j--) {
+    const held = items[i] as T;
+    items[i] = items[j] as T;
+    items[j] = held;
   }
 }
 

@@ -236,6 +236,14 @@ export function describeEventStoreContract(name: string, createHarness: () => Pr
         await expect(positions({ maxCount: 0 })).resolves.toEqual([]);
       });
 
+      test('reads a commit of several events backwards in reverse position order, filtered or not, from inside it', async () => {
+        await store.appendToStream('batch', [event('Created', { n: 0 }), event('Changed', { n: 1 }), event('Created', { n: 2 })]);
+        const positions = async (options: Parameters<EventStore['readAll']>[0]) => (await all(store.readAll(options))).map((e) => e.position);
+        await expect(positions({ direction: 'backwards', maxCount: 4 })).resolves.toEqual([8, 7, 6, 5]);
+        await expect(positions({ direction: 'backwards', fromPosition: 7, maxCount: 3 })).resolves.toEqual([7, 6, 5]);
+        await expect(positions({ direction: 'backwards', filter: { eventTypes: ['Created'] } })).resolves.toEqual([8, 6, 3, 0]);
+      });
+
       test('filters by event type and by stream prefix', async () => {
         const types = await all(store.readAll({ filter: { eventTypes: ['Created'] } }));
         expect(types.map((e) => e.position)).toEqual([0, 3]);
