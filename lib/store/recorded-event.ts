@@ -4,22 +4,40 @@ import { StoreLayout } from '../segment';
 import { RecordedEvent } from './types';
 
 const HEX_DIGITS = '0123456789abcdef';
-/** Where each byte's two hex digits go in the 36 characters of a UUID. */
-const UUID_DIGIT_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
-const uuidText = Buffer.alloc(36, '-');
+/** The character codes of each byte's two hex digits. */
+const HIGH_DIGIT = Uint8Array.from({ length: 256 }, (_, byte) => HEX_DIGITS.charCodeAt(byte >> 4));
+const LOW_DIGIT = Uint8Array.from({ length: 256 }, (_, byte) => HEX_DIGITS.charCodeAt(byte & 15));
+const DASH = 0x2d;
 
 /**
- * 8-4-4-4-12 hex of the 16 bytes at `offset`, written into one scratch buffer and read out as one
- * string: a flat 36-character string, where joining 20 pieces made a rope of 20 strings per event.
+ * 8-4-4-4-12 hex of the 16 bytes at `offset`, made by one String.fromCharCode of its 36 codes: a
+ * flat string in one call (half the time of filling a scratch buffer and decoding it), where
+ * joining 20 pieces made a rope of 20 strings per event.
  */
 export function uuidFromBytes(bytes: Uint8Array, offset = 0): string {
-  for (let i = 0; i < 16; i++) {
-    const byte = bytes[offset + i] as number;
-    const at = UUID_DIGIT_AT[i] as number;
-    uuidText[at] = HEX_DIGITS.charCodeAt(byte >> 4);
-    uuidText[at + 1] = HEX_DIGITS.charCodeAt(byte & 15);
-  }
-  return uuidText.toString('latin1', 0, 36);
+  // Written out, not through helper closures: V8 did not inline those here, and the call took twice as long.
+  return String.fromCharCode(
+    HIGH_DIGIT[bytes[offset + 0] as number] as number, LOW_DIGIT[bytes[offset + 0] as number] as number,
+    HIGH_DIGIT[bytes[offset + 1] as number] as number, LOW_DIGIT[bytes[offset + 1] as number] as number,
+    HIGH_DIGIT[bytes[offset + 2] as number] as number, LOW_DIGIT[bytes[offset + 2] as number] as number,
+    HIGH_DIGIT[bytes[offset + 3] as number] as number, LOW_DIGIT[bytes[offset + 3] as number] as number,
+    DASH,
+    HIGH_DIGIT[bytes[offset + 4] as number] as number, LOW_DIGIT[bytes[offset + 4] as number] as number,
+    HIGH_DIGIT[bytes[offset + 5] as number] as number, LOW_DIGIT[bytes[offset + 5] as number] as number,
+    DASH,
+    HIGH_DIGIT[bytes[offset + 6] as number] as number, LOW_DIGIT[bytes[offset + 6] as number] as number,
+    HIGH_DIGIT[bytes[offset + 7] as number] as number, LOW_DIGIT[bytes[offset + 7] as number] as number,
+    DASH,
+    HIGH_DIGIT[bytes[offset + 8] as number] as number, LOW_DIGIT[bytes[offset + 8] as number] as number,
+    HIGH_DIGIT[bytes[offset + 9] as number] as number, LOW_DIGIT[bytes[offset + 9] as number] as number,
+    DASH,
+    HIGH_DIGIT[bytes[offset + 10] as number] as number, LOW_DIGIT[bytes[offset + 10] as number] as number,
+    HIGH_DIGIT[bytes[offset + 11] as number] as number, LOW_DIGIT[bytes[offset + 11] as number] as number,
+    HIGH_DIGIT[bytes[offset + 12] as number] as number, LOW_DIGIT[bytes[offset + 12] as number] as number,
+    HIGH_DIGIT[bytes[offset + 13] as number] as number, LOW_DIGIT[bytes[offset + 13] as number] as number,
+    HIGH_DIGIT[bytes[offset + 14] as number] as number, LOW_DIGIT[bytes[offset + 14] as number] as number,
+    HIGH_DIGIT[bytes[offset + 15] as number] as number, LOW_DIGIT[bytes[offset + 15] as number] as number,
+  );
 }
 
 /**
