@@ -28,9 +28,9 @@ export interface EventStoreOptions {
   /**
    * Make journal space ahead of time, zero-filled and synced in the background: the next journal's
    * file (once the open journal holds 1 MiB), and the zeros ahead of the open journal's frames when
-   * that journal was not made ahead (a new store's first, or one reopened). No commit then waits for zeros to be written ahead of its
-   * frame (faster sustained appends, no latency spike every 4 MiB). Costs a segment's size of disk
-   * while the store is open.
+   * that journal was not made ahead (a new store's first, or one reopened). No commit then waits
+   * for zeros to be written ahead of its frame (faster sustained appends, no latency spike every
+   * 4 MiB). Costs a segment's size of disk while the store is open.
    * @default true (false when a `fileSystem` is given)
    */
   spareJournals?: boolean;
