@@ -6,6 +6,7 @@ import { checksum } from './bytes';
 import {
   COMMIT_BLOCK_HEADER_BYTES,
   CommitBlockHeader,
+  commitChecksumsHold,
   decodeCommitBlockHeader,
   parentHashOf,
   decodeCommitEvents,
@@ -179,5 +180,67 @@ describe('commit block', () => {
       }),
       FUZZ_RUNS,
     );
+  });
+});
+
+/**
+ * commitChecksumsHold checks a run of blocks with one crc32 pass: it must say true exactly when
+ * each block's own checksum does (decodeCommitBlockHeader) and the blocks fill the span.
+ */
+describe('commit blocks checked together', () => {
+  const run = fc.array(commitInput(3), { minLength: 1, maxLength: 12 }).map((inputs) => {
+    const blocks = inputs.map(encodeCommitBlock);
+    return { bytes: Buffer.concat([Buffer.from('lead'), ...blocks, Buffer.from('tail')]), start: 4, end: 4 + blocks.reduce((sum, block) => sum + block.length, 0) };
+  });
+
+  it('holds for blocks laid end to end, at any offset of the buffer', () => {
+    fc.assert(
+      fc.property(run, ({ bytes, start, end }) => {
+        expect(commitChecksumsHold(bytes, start, end)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('fails for any single flipped bit in the blocks, whichever block it hits', () => {
+    fc.assert(
+      fc.property(run, fc.nat(), ({ bytes, start, end }, pick) => {
+        const bit = start * 8 + (pick % ((end - start) * 8));
+        expect(commitChecksumsHold(flipBit(Buffer.from(bytes), bit), start, end)).toBe(false);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('fails for one damaged block among intact ones, wherever it is in the run', () => {
+    const blocks = [0, 1, 2, 3].map((i) => encodeCommitBlock({ ...sample, firstPosition: 5 + 2 * i }));
+    for (let damaged = 0; damaged < blocks.length; damaged++) {
+      const copy = blocks.map((block) => Buffer.from(block));
+      flipBit(copy[damaged] as Buffer, (COMMIT_BLOCK_HEADER_BYTES + 10) * 8 + 5);
+      const bytes = Buffer.concat(copy);
+      expect(commitChecksumsHold(bytes, 0, bytes.length)).toBe(false);
+      expect(decodeCommitBlockHeader(bytes, copy.slice(0, damaged).reduce((sum, block) => sum + block.length, 0), bytes.length)).toMatchObject({ reason: 'checksum mismatch' });
+    }
+  });
+
+  it('fails when the blocks do not fill the span exactly, or the span is empty or past the buffer', () => {
+    const block = encodeCommitBlock(sample);
+    const bytes = Buffer.concat([block, block]);
+    expect(commitChecksumsHold(bytes, 0, bytes.length)).toBe(true);
+    expect(commitChecksumsHold(bytes, 0, bytes.length - 1)).toBe(false);
+    expect(commitChecksumsHold(Buffer.concat([bytes, Buffer.alloc(1)]), 0, bytes.length + 1)).toBe(false);
+    expect(commitChecksumsHold(bytes, 0, block.length + COMMIT_BLOCK_HEADER_BYTES)).toBe(false);
+    expect(commitChecksumsHold(bytes, 0, 0)).toBe(false);
+    expect(commitChecksumsHold(bytes, 0, bytes.length + 1)).toBe(false);
+  });
+
+  it('lets decodeCommitBlockHeader skip the checksum it has checked, and only that', () => {
+    const block = encodeCommitBlock(sample);
+    const damaged = Buffer.from(block);
+    flipBit(damaged, (COMMIT_BLOCK_HEADER_BYTES + 10) * 8 + 5);
+    expect(decodeCommitBlockHeader(damaged, 0, damaged.length)).toMatchObject({ reason: 'checksum mismatch' });
+    expect(decodeCommitBlockHeader(damaged, 0, damaged.length, true)).toMatchObject({ blockLength: block.length, eventCount: 2 });
+    damaged.writeUInt32LE(damaged.length + 1, 0);
+    expect(decodeCommitBlockHeader(damaged, 0, damaged.length, true)).toMatchObject({ reason: `block length ${damaged.length + 1} out of range` });
   });
 });

@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { lastValueFrom, toArray } from 'rxjs';
+import { validateSegment } from '../chain';
+import { CorruptionError } from '../errors';
 import { silentLogger } from '../segment';
 import { openEventStore } from '../streams';
+import { makeWritable, readSealedSegments, writeByteAt } from '../../test/support/corruption-store';
 import { useTempDirectories } from '../../test/support/temp-directory';
 import { RecordedEvent } from './types';
 
@@ -43,3 +46,46 @@ describe('LogReader stream reads', () => {
     );
   });
 });
+
+/**
+ * A replay checks every commit it reads against its checksum; a sealed segment's chunk is checked
+ * with one pass for all its commits (commitChecksumsHold). A byte changed on disk after the open
+ * (so no validation at open saw it), in a way that leaves the JSON valid, must still stop the read,
+ * naming the segment and the commit that was hit, whichever commit of the chunk it is.
+ */
+describe('LogReader log reads of a segment damaged after the open', () => {
+  test('ACommitChangedOnDiskAfterOpenStopsTheReplayAtThatCommitInEitherDirection', async () => {
+    const directory = tempDirectory();
+    const options = { directory, segmentSizeBytes: 8 * 1024, durability: 'none' as const, logger: silentLogger };
+    let store = await openEventStore(options);
+    for (let i = 0; i < 60; i++) await store.appendToStream(streamIds[i % 3] as string, [{ type: 'Padded', data: { pad: 'p'.repeat(40 + i) } }]);
+    await store.close();
+    const [segment] = readSealedSegments(directory);
+    if (!segment) throw new Error('the store sealed no segment');
+    const valid = validateSegment(segment.bytes, segment.expectation);
+    if (valid instanceof CorruptionError) throw valid;
+    const starts = [...valid.index.commitOffsets];
+    const ends = [...starts.slice(1), segment.header.indexOffset];
+    makeWritable(segment.path);
+    store = await openEventStore({ ...options, readOnly: true });
+    for (const hit of [0, Math.floor(starts.length / 2), starts.length - 1]) {
+      const pad = segment.bytes.indexOf('ppp', starts[hit]);
+      expect(pad).toBeLessThan(ends[hit] as number);
+      writeByteAt(segment.path, pad, 'q'.charCodeAt(0));
+      for (const direction of ['forwards', 'backwards'] as const) {
+        const error = await lastValueFrom(store.readAll({ direction }).pipe(toArray())).then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        expect(error).toBeInstanceOf(CorruptionError);
+        expect(error).toMatchObject({ segment: segment.name, reason: 'checksum mismatch' });
+        expect((error as CorruptionError).offset).toBeGreaterThanOrEqual(starts[hit] as number);
+        expect((error as CorruptionError).offset).toBeLessThan(ends[hit] as number);
+      }
+      writeByteAt(segment.path, pad, 'p'.charCodeAt(0));
+    }
+    expect(await lastValueFrom(store.readAll().pipe(toArray()))).toHaveLength(60);
+    await store.close();
+  });
+});
+

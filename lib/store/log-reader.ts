@@ -1,6 +1,6 @@
 import { CorruptionError } from '../errors/corruption.error';
 import { FormatError } from '../errors/format.error';
-import { decodeCommitBlockHeader, EVENT_RECORD_HEADER_BYTES, EventRecord, eventRecordFromLayout, EventRecordLayout, forEachCommitEvent, readEventRecordLayout, scratchEventRecordLayout } from '../format';
+import { commitChecksumsHold, decodeCommitBlockHeader, EVENT_RECORD_HEADER_BYTES, EventRecord, eventRecordFromLayout, EventRecordLayout, forEachCommitEvent, readEventRecordLayout, scratchEventRecordLayout, u32At } from '../format';
 import { StoreLayout } from '../segment';
 import { FileReader } from './file-reader';
 import { LogPart, LogParts } from './log-parts';
@@ -75,10 +75,12 @@ export class LogReader {
       if (filter && !passesLayout(buffer, layout, filter)) return;
       events.push(recordedEventFromLayout(buffer, layout, part, start));
     };
+    // One checksum pass for the whole chunk when its commits lie end to end (a sealed segment's do).
+    const checksumsHeld = blocksAsIndexed(part, firstCommit, lastCommit, bytes, start) && commitChecksumsHold(bytes, 0, bytes.length);
     for (let k = 0; k <= lastCommit - firstCommit; k++) {
       const i = forwards ? firstCommit + k : lastCommit - k;
       const before = events.length;
-      this.decodeCommit(part, bytes, part.commitOffset(i) - start, start, add);
+      this.decodeCommit(part, bytes, part.commitOffset(i) - start, start, checksumsHeld, add);
       if (!forwards) reverseFrom(events, before);
     }
     if (forwards) {
@@ -186,9 +188,9 @@ export class LogReader {
     return first;
   }
 
-  /** Checks the commit at `offset` of `bytes` and hands each of its events to `visit`, in order. */
-  private decodeCommit(part: LogPart, bytes: Buffer, offset: number, fileStart: number, visit: (bytes: Buffer, layout: EventRecordLayout) => void): void {
-    const header = decodeCommitBlockHeader(bytes, offset, bytes.length);
+  /** Checks the commit at `offset` of `bytes` (its checksum unless `checksumChecked`) and hands each of its events to `visit`, in order. */
+  private decodeCommit(part: LogPart, bytes: Buffer, offset: number, fileStart: number, checksumChecked: boolean, visit: (bytes: Buffer, layout: EventRecordLayout) => void): void {
+    const header = decodeCommitBlockHeader(bytes, offset, bytes.length, checksumChecked);
     const failed = header instanceof FormatError ? header : forEachCommitEvent(bytes, offset, header, visit);
     if (failed) throw new CorruptionError(StoreLayout.partName(part), fileStart + offset + failed.offset, failed.reason);
   }
@@ -198,6 +200,21 @@ export class LogReader {
     for (const part of this.parts.parts) if (part.segmentNumber === location.segmentNumber && part.source === location.source) return part.path;
     throw new CorruptionError(StoreLayout.partName(location), location.offset, 'no such segment is open');
   }
+}
+
+/**
+ * True when commits first..last of the part lie end to end in its file, nothing between them, and
+ * each block's length field (in `bytes`, read from file offset `fileStart`) is its length in the
+ * index: then the blocks commitChecksumsHold walks through are exactly the commits decoded here.
+ */
+function blocksAsIndexed(part: LogPart, first: number, last: number, bytes: Buffer, fileStart: number): boolean {
+  for (let i = first; i <= last; i++) {
+    const offset = part.commitOffset(i);
+    const end = part.commitEnd(i);
+    if (i < last && end !== part.commitOffset(i + 1)) return false;
+    if (end - fileStart > bytes.length || u32At(bytes, offset - fileStart) !== end - offset) return false;
+  }
+  return true;
 }
 
 /** Reverses `items[from..]` in place: a commit's events, read forwards, for a backwards read. */
