@@ -24,6 +24,11 @@ export interface BuildSegmentInput {
   previousEndMarker: Buffer;
   /** Whole commit blocks, in position order, already validated by whoever read them. */
   commits: readonly Buffer[];
+  /**
+   * The reader checked every commit's checksum too (commitsToSeal, verify's walk): the scan does
+   * not check it again. Otherwise it does, and a block that fails is refused.
+   */
+  checksumsChecked?: boolean;
 }
 
 export interface BuiltSegment {
@@ -51,7 +56,7 @@ export function layoutSegment(input: BuildSegmentInput, hashes: HashFunctions = 
 export function* layoutSegmentSteps(input: BuildSegmentInput, hashes: HashFunctions = nodeHashes): Steps<SegmentLayout> {
   const last = input.commits[input.commits.length - 1];
   if (last === undefined) throw new RangeError('a segment needs at least one commit');
-  const scanned = yield* scanCommits(input.commits, hashes);
+  const scanned = yield* scanCommits(input.commits, input.checksumsChecked ?? false, hashes);
   const root = yield* scanned.leaves.rootSteps();
   const index = encodeIndexBlock(scanned.index);
   const header = encodeSegmentHeader({
@@ -116,7 +121,7 @@ interface ScannedCommits {
   lastRecordedAtMs: number;
 }
 
-function* scanCommits(commits: readonly Buffer[], hashes: HashFunctions): Steps<ScannedCommits> {
+function* scanCommits(commits: readonly Buffer[], checksumsChecked: boolean, hashes: HashFunctions): Steps<ScannedCommits> {
   const commitOffsets = new Uint32Array(commits.length);
   const commitPositionDeltas = new Uint32Array(commits.length);
   const commitRecordedAtMs = new Float64Array(commits.length);
@@ -135,7 +140,7 @@ function* scanCommits(commits: readonly Buffer[], hashes: HashFunctions): Steps<
   let firstPosition = -1;
   let sinceYield = 0;
   for (const [i, commit] of commits.entries()) {
-    const header = decodeCommitBlockHeader(commit, 0, commit.length);
+    const header = decodeCommitBlockHeader(commit, 0, commit.length, checksumsChecked);
     if (header instanceof FormatError) throw new RangeError(`commit ${i} is not a valid block: ${header.message}`);
     const failed = forEachCommitEvent(commit, 0, header, scanEvent);
     if (failed) throw new RangeError(`commit ${i} is not a valid block: ${failed.message}`);

@@ -38,7 +38,7 @@ export function verifySegmentContents(
   }
   let layout;
   try {
-    layout = layoutSegment({ storeId: expect.storeId, segmentNumber: expect.segmentNumber, previousEndMarker: expect.previousEndMarker, commits }, hashes);
+    layout = layoutSegment({ storeId: expect.storeId, segmentNumber: expect.segmentNumber, previousEndMarker: expect.previousEndMarker, commits, checksumsChecked: true }, hashes);
   } catch (error) {
     return new CorruptionError(expect.name, BODY_OFFSET, `a commit does not decode: ${(error as Error).message}`);
   }

@@ -145,6 +145,19 @@ describe('journal frame', () => {
     expect(decodeJournalFrame(reseal(extra), 0, salt)).toMatchObject({ reason: 'bytes left after the last commit' });
   });
 
+  it('reports a commit whose own checksum fails inside a frame whose checksum holds, naming that commit', () => {
+    // The frame's commits are checked in one pass (commitChecksumsHold); a failing pass must still
+    // name the first commit that fails, wherever it is among the others.
+    const commits = commitsFrom(0, [1, 2, 1, 1]);
+    const starts = commits.map((_, i) => FRAME_HEADER_BYTES + commits.slice(0, i).reduce((sum, block) => sum + block.length, 0));
+    for (const start of starts) {
+      const frame = encodeJournalFrame(salt, 0, commits);
+      flipBit(frame, (start + COMMIT_BLOCK_HEADER_BYTES + 20) * 8);
+      frame.writeUInt32LE(frameChecksum(frame, frame.readUInt32LE(0)), 4);
+      expect(decodeJournalFrame(frame, 0, salt)).toMatchObject({ offset: start + 4, reason: 'checksum mismatch' });
+    }
+  });
+
   it('reports a frame length that is not a multiple of 8 or runs past the file', () => {
     const frame = encodeJournalFrame(salt, 0, commitsFrom(0, [1]));
     const unaligned = Buffer.from(frame);

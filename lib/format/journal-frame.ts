@@ -1,6 +1,6 @@
 import { FormatError } from '../errors/format.error';
-import { alignUp, checksum, readU64, writeU64 } from './bytes';
-import { COMMIT_BLOCK_HEADER_BYTES, decodeCommitBlockHeader } from './commit-block';
+import { alignUp, checksum, readU64, u32At, writeU64 } from './bytes';
+import { COMMIT_BLOCK_HEADER_BYTES, commitChecksumsHold, decodeCommitBlockHeader } from './commit-block';
 
 /**
  * One group commit in the journal: every commit block of one write and one fdatasync. A batch is a
@@ -94,9 +94,12 @@ function decodeFrameCommits(
   }
   const commits: JournalFrame['commits'] = [];
   let cursor = offset + FRAME_HEADER_BYTES;
+  // The commits' checksums in one pass; when it fails, each commit's own check names the first that does.
+  const commitsEnd = endOfCommits(bytes, cursor, end, commitCount);
+  const checksumsHeld = commitsEnd > cursor && commitChecksumsHold(bytes, cursor, commitsEnd);
   let nextPosition = firstPosition;
   for (let index = 0; index < commitCount; index++) {
-    const header = decodeCommitBlockHeader(bytes, cursor, end);
+    const header = decodeCommitBlockHeader(bytes, cursor, end, checksumsHeld);
     if (header instanceof FormatError) return new FormatError('journal frame', cursor - offset + header.offset, header.reason);
     if (header.firstPosition !== nextPosition) {
       return new FormatError('journal frame', cursor - offset + 16, 'commit positions are not dense');
@@ -107,4 +110,20 @@ function decodeFrameCommits(
   }
   if (end - cursor >= FRAME_ALIGNMENT_BYTES) return new FormatError('journal frame', cursor - offset, 'bytes left after the last commit');
   return commits;
+}
+
+/**
+ * Where `commitCount` blocks laid end to end from `start` end, by their length fields, when every
+ * length is at least a header and stays within `end`; -1 otherwise. The same walk decodeFrameCommits
+ * then makes, so the blocks checked together are the blocks it decodes.
+ */
+function endOfCommits(bytes: Buffer, start: number, end: number, commitCount: number): number {
+  let cursor = start;
+  for (let index = 0; index < commitCount; index++) {
+    if (end - cursor < COMMIT_BLOCK_HEADER_BYTES) return -1;
+    const blockLength = u32At(bytes, cursor);
+    if (blockLength < COMMIT_BLOCK_HEADER_BYTES || blockLength > end - cursor) return -1;
+    cursor += blockLength;
+  }
+  return cursor;
 }

@@ -585,5 +585,5 @@ async function buildOnEventLoop(job: SealJob): Promise<BuiltSegment> {
   const found = commitsToSeal(job.journal, StoreLayout.journalName(job.segmentNumber), job.firstPosition);
   if (found instanceof CorruptionError) throw found;
   const commits = found.map((commit) => job.journal.subarray(commit.offset, commit.offset + commit.length));
-  return runCooperatively(buildSegmentSteps({ storeId: job.storeId, segmentNumber: job.segmentNumber, previousEndMarker: job.previousEndMarker, commits }));
+  return runCooperatively(buildSegmentSteps({ storeId: job.storeId, segmentNumber: job.segmentNumber, previousEndMarker: job.previousEndMarker, commits, checksumsChecked: true }));
 }
