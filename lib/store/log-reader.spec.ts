@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { lastValueFrom, toArray } from 'rxjs';
 import { validateSegment } from '../chain';
-import { CorruptionError } from '../errors';
-import { silentLogger } from '../segment';
+import { CorruptionError, FormatError } from '../errors';
+import { decodeJournalFrame } from '../format';
+import { silentLogger, StoreLayout } from '../segment';
 import { openEventStore } from '../streams';
-import { makeWritable, readSealedSegments, writeByteAt } from '../../test/support/corruption-store';
+import { makeWritable, readJournalLayout, readSealedSegments, writeByteAt } from '../../test/support/corruption-store';
 import { useTempDirectories } from '../../test/support/temp-directory';
 import { RecordedEvent } from './types';
 
@@ -53,7 +54,21 @@ describe('LogReader stream reads', () => {
  * (so no validation at open saw it), in a way that leaves the JSON valid, must still stop the read,
  * naming the segment and the commit that was hit, whichever commit of the chunk it is.
  */
-describe('LogReader log reads of a segment damaged after the open', () => {
+/** Reads the whole log forwards and backwards; each read must fail with a CorruptionError inside [start, end) of `file`. */
+async function expectReadsToFailAt(store: Awaited<ReturnType<typeof openEventStore>>, file: string, start: number, end: number): Promise<void> {
+  for (const direction of ['forwards', 'backwards'] as const) {
+    const error = await lastValueFrom(store.readAll({ direction }).pipe(toArray())).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(CorruptionError);
+    expect(error).toMatchObject({ segment: file, reason: 'checksum mismatch' });
+    expect((error as CorruptionError).offset).toBeGreaterThanOrEqual(start);
+    expect((error as CorruptionError).offset).toBeLessThan(end);
+  }
+}
+
+describe('LogReader log reads of a log damaged after the open', () => {
   test('ACommitChangedOnDiskAfterOpenStopsTheReplayAtThatCommitInEitherDirection', async () => {
     const directory = tempDirectory();
     const options = { directory, segmentSizeBytes: 8 * 1024, durability: 'none' as const, logger: silentLogger };
@@ -72,20 +87,36 @@ describe('LogReader log reads of a segment damaged after the open', () => {
       const pad = segment.bytes.indexOf('ppp', starts[hit]);
       expect(pad).toBeLessThan(ends[hit] as number);
       writeByteAt(segment.path, pad, 'q'.charCodeAt(0));
-      for (const direction of ['forwards', 'backwards'] as const) {
-        const error = await lastValueFrom(store.readAll({ direction }).pipe(toArray())).then(
-          () => undefined,
-          (failure: unknown) => failure,
-        );
-        expect(error).toBeInstanceOf(CorruptionError);
-        expect(error).toMatchObject({ segment: segment.name, reason: 'checksum mismatch' });
-        expect((error as CorruptionError).offset).toBeGreaterThanOrEqual(starts[hit] as number);
-        expect((error as CorruptionError).offset).toBeLessThan(ends[hit] as number);
-      }
+      await expectReadsToFailAt(store, segment.name, starts[hit] as number, ends[hit] as number);
       writeByteAt(segment.path, pad, 'p'.charCodeAt(0));
     }
     expect(await lastValueFrom(store.readAll().pipe(toArray()))).toHaveLength(60);
     await store.close();
   });
-});
 
+  test('ACommitChangedInAJournalFrameAfterOpenStopsTheReplayAtThatCommit', async () => {
+    // Appends started together go out as one frame: its commits lie end to end, checked in one pass.
+    const directory = tempDirectory();
+    const options = { directory, durability: 'none' as const, logger: silentLogger };
+    let store = await openEventStore(options);
+    for (let batch = 0; batch < 4; batch++) {
+      await Promise.all(streamIds.map((streamId, i) => store.appendToStream(streamId, [{ type: 'Padded', data: { pad: 'p'.repeat(40 + 3 * batch + i) } }])));
+    }
+    await store.close();
+    const path = new StoreLayout(directory).journalPath(1);
+    const journal = readJournalLayout(path);
+    const frame = decodeJournalFrame(journal.bytes, (journal.frames[1] as { offset: number }).offset, journal.header.salt);
+    if (frame instanceof FormatError) throw frame;
+    expect(frame.commits).toHaveLength(streamIds.length);
+    store = await openEventStore({ ...options, readOnly: true });
+    for (const commit of frame.commits) {
+      const pad = journal.bytes.indexOf('ppp', commit.offset);
+      expect(pad).toBeLessThan(commit.offset + commit.length);
+      writeByteAt(path, pad, 'q'.charCodeAt(0));
+      await expectReadsToFailAt(store, StoreLayout.journalName(1), commit.offset, commit.offset + commit.length);
+      writeByteAt(path, pad, 'p'.charCodeAt(0));
+    }
+    expect(await lastValueFrom(store.readAll().pipe(toArray()))).toHaveLength(4 * streamIds.length);
+    await store.close();
+  });
+});

@@ -75,12 +75,11 @@ export class LogReader {
       if (filter && !passesLayout(buffer, layout, filter)) return;
       events.push(recordedEventFromLayout(buffer, layout, part, start));
     };
-    // One checksum pass for the whole chunk when its commits lie end to end (a sealed segment's do).
-    const checksumsHeld = blocksAsIndexed(part, firstCommit, lastCommit, bytes, start) && commitChecksumsHold(bytes, 0, bytes.length);
+    const checked = checkAdjacentCommits(part, firstCommit, lastCommit, bytes, start);
     for (let k = 0; k <= lastCommit - firstCommit; k++) {
       const i = forwards ? firstCommit + k : lastCommit - k;
       const before = events.length;
-      this.decodeCommit(part, bytes, part.commitOffset(i) - start, start, checksumsHeld, add);
+      this.decodeCommit(part, bytes, part.commitOffset(i) - start, start, checked[i - firstCommit] === 1, add);
       if (!forwards) reverseFrom(events, before);
     }
     if (forwards) {
@@ -203,18 +202,33 @@ export class LogReader {
 }
 
 /**
- * True when commits first..last of the part lie end to end in its file, nothing between them, and
- * each block's length field (in `bytes`, read from file offset `fileStart`) is its length in the
- * index: then the blocks commitChecksumsHold walks through are exactly the commits decoded here.
+ * The checksums of commits first..last (in `bytes`, read from file offset `fileStart`), checked a
+ * run of adjacent commits at a time with one pass each (commitChecksumsHold): 1 for each commit of
+ * a run that held, 0 for the rest, which decodeCommit checks one by one. A run is commits that lie
+ * end to end in the file, each with its length field as the index has it, so the blocks the pass
+ * walks are the commits decoded. A sealed segment's chunk is one run; a journal's ends at each frame.
  */
-function blocksAsIndexed(part: LogPart, first: number, last: number, bytes: Buffer, fileStart: number): boolean {
+function checkAdjacentCommits(part: LogPart, first: number, last: number, bytes: Buffer, fileStart: number): Uint8Array {
+  const checked = new Uint8Array(last - first + 1);
+  const checkRun = (runFirst: number, runLast: number): void => {
+    // A run of one is left to the commit's own check: one pass over it is the same work.
+    if (runLast - runFirst < 1) return;
+    const runStart = part.commitOffset(runFirst) - fileStart;
+    if (commitChecksumsHold(bytes, runStart, part.commitEnd(runLast) - fileStart)) checked.fill(1, runFirst - first, runLast - first + 1);
+  };
+  let runFirst = first;
   for (let i = first; i <= last; i++) {
     const offset = part.commitOffset(i);
     const end = part.commitEnd(i);
-    if (i < last && end !== part.commitOffset(i + 1)) return false;
-    if (end - fileStart > bytes.length || u32At(bytes, offset - fileStart) !== end - offset) return false;
+    if (end - fileStart > bytes.length || u32At(bytes, offset - fileStart) !== end - offset) {
+      checkRun(runFirst, i - 1);
+      runFirst = i + 1;
+    } else if (i === last || part.commitOffset(i + 1) !== end) {
+      checkRun(runFirst, i);
+      runFirst = i + 1;
+    }
   }
-  return true;
+  return checked;
 }
 
 /** Reverses `items[from..]` in place: a commit's events, read forwards, for a backwards read. */
