@@ -95,9 +95,10 @@ export function decodeCommitBlockHeader(bytes: Buffer, offset: number, end: numb
  * True when blocks laid end to end fill `bytes[start, end)` exactly and every one of them holds its
  * checksum. One crc32 pass over the span (from the first block's byte 8), compared with the blocks'
  * own checksums folded together (combineChecksums, with the 8 bytes between covered stretches run
- * through in JS): a sealed segment's chunk of a replay is checked with one call into zlib instead of
- * one per commit. A damaged block makes the fold differ, however many blocks are intact. False says
- * only that some block fails or the blocks do not tile the span: decodeCommitBlockHeader names which.
+ * through in JS): a replay's run of adjacent commits, or a journal frame's commits, is checked with
+ * one call into zlib instead of one per commit. A damaged block makes the fold differ, however many
+ * blocks are intact. False says only that some block fails or the blocks do not tile the span:
+ * decodeCommitBlockHeader names which.
  */
 export function commitChecksumsHold(bytes: Buffer, start: number, end: number): boolean {
   if (start >= end || end > bytes.length) return false;
