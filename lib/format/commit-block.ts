@@ -104,14 +104,25 @@ export function commitChecksumsHold(bytes: Buffer, start: number, end: number): 
   if (start >= end || end > bytes.length) return false;
   let folded = 0;
   for (let cursor = start; cursor < end; ) {
-    if (end - cursor < COMMIT_BLOCK_HEADER_BYTES) return false;
-    const blockLength = u32At(bytes, cursor);
-    if (blockLength < COMMIT_BLOCK_HEADER_BYTES || blockLength > end - cursor) return false;
+    const blockLength = commitBlockLengthAt(bytes, cursor, end);
+    if (blockLength < 0) return false;
     const stored = u32At(bytes, cursor + 4);
     folded = cursor === start ? stored : combineChecksums(continueChecksum(folded, bytes, cursor, cursor + 8), stored, blockLength - 8);
     cursor += blockLength;
   }
   return checksum(bytes, start + 8, end) === folded;
+}
+
+/**
+ * The length field of the block at `offset` when it is at least a header and the block fits before
+ * `end` (≤ bytes.length); -1 otherwise. The walks that step from block to block by their lengths
+ * (commitChecksumsHold, a frame's commits) use it; decodeCommitBlockHeader checks the same and
+ * names which part fails.
+ */
+export function commitBlockLengthAt(bytes: Buffer, offset: number, end: number): number {
+  if (end - offset < COMMIT_BLOCK_HEADER_BYTES) return -1;
+  const blockLength = u32At(bytes, offset);
+  return blockLength < COMMIT_BLOCK_HEADER_BYTES || blockLength > end - offset ? -1 : blockLength;
 }
 
 /** `at` is relative to the block's start. A function, not a closure per call: decoders run per commit. */

@@ -1,6 +1,6 @@
 import { FormatError } from '../errors/format.error';
-import { alignUp, checksum, readU64, u32At, writeU64 } from './bytes';
-import { COMMIT_BLOCK_HEADER_BYTES, commitChecksumsHold, decodeCommitBlockHeader } from './commit-block';
+import { alignUp, checksum, readU64, writeU64 } from './bytes';
+import { COMMIT_BLOCK_HEADER_BYTES, commitBlockLengthAt, commitChecksumsHold, decodeCommitBlockHeader } from './commit-block';
 
 /**
  * One group commit in the journal: every commit block of one write and one fdatasync. A batch is a
@@ -120,9 +120,8 @@ function decodeFrameCommits(
 function endOfCommits(bytes: Buffer, start: number, end: number, commitCount: number): number {
   let cursor = start;
   for (let index = 0; index < commitCount; index++) {
-    if (end - cursor < COMMIT_BLOCK_HEADER_BYTES) return -1;
-    const blockLength = u32At(bytes, cursor);
-    if (blockLength < COMMIT_BLOCK_HEADER_BYTES || blockLength > end - cursor) return -1;
+    const blockLength = commitBlockLengthAt(bytes, cursor, end);
+    if (blockLength < 0) return -1;
     cursor += blockLength;
   }
   return cursor;
