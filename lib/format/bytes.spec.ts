@@ -24,6 +24,12 @@ describe('bytes', () => {
     }
   });
 
+  it('refuses a u64 read whose 8 bytes are not all in the buffer (u64At is the unchecked read)', () => {
+    const bytes = Buffer.alloc(12);
+    expect(readU64(bytes, 4)).toBe(0);
+    for (const offset of [5, 12, -1, 0.5]) expect(() => readU64(bytes, offset)).toThrow(RangeError);
+  });
+
   it('reads u16 and u32 byte by byte as Buffer reads them, at any offset', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 4, maxLength: 32 }), fc.nat(), (random, at) => {

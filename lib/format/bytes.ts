@@ -5,12 +5,13 @@ export const MAX_SAFE_U64 = Number.MAX_SAFE_INTEGER;
 
 const TWO_POW_32 = 0x1_0000_0000;
 
-/** Reads a little-endian u64; returns -1 when it is above 2^53 - 1 (callers turn that into a FormatError). */
+/**
+ * Reads a little-endian u64; returns -1 when it is above 2^53 - 1 (callers turn that into a
+ * FormatError). A RangeError when the 8 bytes are not all inside `bytes`; u64At is the unchecked read.
+ */
 export function readU64(bytes: Buffer, offset: number): number {
-  const low = bytes.readUInt32LE(offset);
-  const high = bytes.readUInt32LE(offset + 4);
-  if (high >= 0x20_0000) return -1;
-  return high * TWO_POW_32 + low;
+  if (!Number.isInteger(offset) || offset < 0 || offset + 8 > bytes.length) throw new RangeError(`a u64 at offset ${offset} is outside ${bytes.length} bytes`);
+  return u64At(bytes, offset);
 }
 
 /**

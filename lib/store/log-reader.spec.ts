@@ -48,12 +48,6 @@ describe('LogReader stream reads', () => {
   });
 });
 
-/**
- * A replay checks every commit it reads against its checksum; a sealed segment's chunk is checked
- * with one pass for all its commits (commitChecksumsHold). A byte changed on disk after the open
- * (so no validation at open saw it), in a way that leaves the JSON valid, must still stop the read,
- * naming the segment and the commit that was hit, whichever commit of the chunk it is.
- */
 /** Reads the whole log forwards and backwards; each read must fail with a CorruptionError inside [start, end) of `file`. */
 async function expectReadsToFailAt(store: Awaited<ReturnType<typeof openEventStore>>, file: string, start: number, end: number): Promise<void> {
   for (const direction of ['forwards', 'backwards'] as const) {
@@ -68,6 +62,12 @@ async function expectReadsToFailAt(store: Awaited<ReturnType<typeof openEventSto
   }
 }
 
+/**
+ * A replay checks every commit it reads against its checksum; a sealed segment's chunk is checked
+ * with one pass for all its commits (commitChecksumsHold). A byte changed on disk after the open
+ * (so no validation at open saw it), in a way that leaves the JSON valid, must still stop the read,
+ * naming the segment and the commit that was hit, whichever commit of the chunk it is.
+ */
 describe('LogReader log reads of a log damaged after the open', () => {
   test('ACommitChangedOnDiskAfterOpenStopsTheReplayAtThatCommitInEitherDirection', async () => {
     const directory = tempDirectory();
